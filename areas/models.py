@@ -81,6 +81,9 @@ class AreaDifficulty(models.Model):
         verbose_name_plural = _("ĐBKK flags per school year")
         constraints = [models.UniqueConstraint(fields=["area", "year"], name="difficulty_once_per_year")]
 
+    def __str__(self) -> str:
+        return f"{self.area} · {self.year}: {self.difficult}"
+
 
 class Role(models.TextChoices):
     SURVEYOR = "surveyor", _("Surveyor")

@@ -8,7 +8,15 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from areas.models import ALLOWED_PARENTS, ROLE_AREA_KINDS, Area, AreaDifficulty, AreaKind, Membership, Role
+from areas.models import (
+    ALLOWED_PARENTS,
+    ROLE_AREA_KINDS,
+    Area,
+    AreaDifficulty,
+    AreaKind,
+    Membership,
+    Role,
+)
 from server.errors import ValidationFailed
 
 CITY_STAFF_GROUP = "city_staff"
@@ -29,6 +37,11 @@ def _refresh_subtree_paths(area: Area) -> None:
     for child in area.children.all():
         child.parent = area
         _refresh_subtree_paths(child)
+
+
+def area_refresh_path(*, area: Area) -> None:
+    """Recompute the paths of an area and its subtree (after an edit in the admin)."""
+    _refresh_subtree_paths(area)
 
 
 def area_find_parent(*, code: str) -> Area | None:
