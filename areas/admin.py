@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -15,8 +16,28 @@ class AreaDifficultyInline(admin.TabularInline):
     extra = 0
 
 
+class AreaForm(forms.ModelForm):
+    class Meta:
+        model = Area
+        fields = ["code", "name", "kind", "parent", "difficult", "valid_from", "valid_to", "replaced_by"]
+
+    def clean(self):
+        from areas.services import area_shape_error
+
+        cleaned = super().clean()
+        kind, parent = cleaned.get("kind"), cleaned.get("parent")
+        if kind:
+            error = area_shape_error(kind=kind, parent=parent)
+            if error:
+                self.add_error("parent", error)
+        if parent is not None and self.instance.pk and parent.path.startswith(self.instance.path):
+            self.add_error("parent", _("An area cannot stand under itself."))
+        return cleaned
+
+
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
+    form = AreaForm
     list_display = ["code", "name", "kind", "parent", "difficult", "valid_from", "valid_to"]
     list_filter = ["kind", "difficult"]
     search_fields = ["code", "name"]

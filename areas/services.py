@@ -49,6 +49,18 @@ def area_find_parent(*, code: str) -> Area | None:
     return Area.objects.exclude(kind=AreaKind.VILLAGE).filter(code=code).first()
 
 
+def area_shape_error(*, kind: str, parent: Area | None) -> str | None:
+    """Why ``kind`` cannot stand under ``parent`` (the tree's shape rules), or None."""
+    if parent is None and ALLOWED_PARENTS[kind]:
+        return _("A %(kind)s needs a parent.") % {"kind": AreaKind(kind).label}
+    if parent is not None and parent.kind not in ALLOWED_PARENTS[kind]:
+        return _("A %(kind)s cannot stand under a %(parent)s.") % {
+            "kind": AreaKind(kind).label,
+            "parent": AreaKind(parent.kind).label,
+        }
+    return None
+
+
 @dataclass
 class AreaUpsert:
     area: Area
@@ -67,13 +79,10 @@ def area_upsert(*, code: str, name: str, kind: str, parent: Area | None, difficu
         errors["name"] = [_("The name is required.")]
     if kind not in AreaKind.values:
         errors["kind"] = [_("Unknown kind %(kind)s (use city, province, district, commune or village).") % {"kind": kind}]
-    elif parent is None and ALLOWED_PARENTS[kind]:
-        errors["parent_code"] = [_("A %(kind)s needs a parent.") % {"kind": AreaKind(kind).label}]
-    elif parent is not None and parent.kind not in ALLOWED_PARENTS[kind]:
-        errors["parent_code"] = [
-            _("A %(kind)s cannot stand under a %(parent)s.")
-            % {"kind": AreaKind(kind).label, "parent": AreaKind(parent.kind).label}
-        ]
+    else:
+        shape = area_shape_error(kind=kind, parent=parent)
+        if shape:
+            errors["parent_code"] = [shape]
     if errors:
         raise ValidationFailed(errors=errors)
 

@@ -54,3 +54,32 @@ def test_the_admin_speaks_vietnamese(city):
     assert "Quản trị hệ thống điều tra PCGD-XMC" in page and "Địa bàn" in page
     assert client.get("/admin/areas/area/").status_code == 200
     assert client.get("/admin/auth/user/").status_code == 200
+
+
+def test_the_admin_refuses_a_badly_shaped_tree(city):
+    from django.contrib.auth import get_user_model
+
+    from areas.models import Area
+
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("root", password="x-12345678"))
+    inline = {"difficulties-TOTAL_FORMS": "0", "difficulties-INITIAL_FORMS": "0"}
+    form = {"code": "x-1", "name": "Thôn lạc", "kind": "village", "parent": city.city.pk, **inline}
+    response = client.post("/admin/areas/area/add/", form)
+    assert response.status_code == 200 and not Area.objects.filter(code="x-1").exists()
+    assert "không thể trực thuộc" in response.content.decode()
+    form["parent"] = city.commune_a.pk
+    assert client.post("/admin/areas/area/add/", form).status_code == 302
+    created = Area.objects.get(code="x-1")
+    assert created.path == f"{city.commune_a.path}{created.pk}/"
+
+
+def test_city_staff_manage_areas_and_rounds_in_the_admin(city):
+    from tests.factories import make_user
+
+    staff = make_user("tp", "city_staff", city.city)
+    client = Client()
+    client.force_login(staff)
+    assert client.get("/admin/areas/area/").status_code == 200
+    assert client.get("/admin/surveys/round/").status_code == 200
+    assert client.get("/admin/areas/membership/add/").status_code == 200
