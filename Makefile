@@ -7,17 +7,22 @@ export PYENV_VERSION ?= 3.12
 
 .PHONY: venv demo test serve schema messages lint clean
 
-venv: $(VENV)/.installed
+PO := $(wildcard */locale/*/LC_MESSAGES/*.po)
+MO := $(PO:.po=.mo)
+
+venv: $(VENV)/.installed $(MO)
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python >= 3.12 is required (pyenv: .python-version)"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) scripts/compile_messages.py
 	touch $@
 
-messages: venv
+%.mo: %.po $(VENV)/.installed
+	$(PY) scripts/compile_messages.py
+
+messages: $(VENV)/.installed
 	$(PY) scripts/compile_messages.py
 
 # Migrate a SQLite database, load the demo city and accounts, serve over ASGI.
@@ -28,7 +33,7 @@ demo: venv
 	DEBUG=1 $(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) server.asgi:application
 
 test: venv
-	$(PY) manage.py makemigrations --check --dry-run
+	PCGD_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 schema: venv
