@@ -110,7 +110,7 @@ class Resident(models.Model):
     commune = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
     position = models.PositiveSmallIntegerField(default=0)
     full_name = models.CharField(_("full name"), max_length=100)
-    name_folded = models.CharField(max_length=100, db_index=True, editable=False, default="")
+    name_folded = models.CharField(max_length=100, editable=False, default="")
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
     birth_year = models.PositiveSmallIntegerField(_("birth year"))
     birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
@@ -175,6 +175,9 @@ class Enrollment(models.Model):
         verbose_name_plural = _("enrollments")
         constraints = [models.UniqueConstraint(fields=["resident", "round"], name="enrollment_once_per_round")]
 
+    def __str__(self) -> str:
+        return f"{self.resident_id} · {self.round_id}: {self.level} {self.grade or ''}".strip()
+
 
 class Visit(models.Model):
     """A household surveyed in a round (the latest visit of the round)."""
@@ -190,6 +193,9 @@ class Visit(models.Model):
         verbose_name_plural = _("visits")
         constraints = [models.UniqueConstraint(fields=["household", "round"], name="visit_once_per_round")]
         indexes = [models.Index(fields=["round", "household"])]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} · {self.round_id}: {self.date}"
 
 
 class Change(models.Model):
@@ -221,9 +227,15 @@ class Change(models.Model):
         verbose_name_plural = _("changes")
         indexes = [models.Index(fields=["entity_id", "seq"])]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.entity} {self.entity_id} {self.action}"
+
 
 class SeqCounter(models.Model):
     """The change sequence where the database has no sequences (SQLite)."""
 
     name = models.CharField(max_length=32, primary_key=True)
     value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -4,7 +4,7 @@ import unicodedata
 from functools import lru_cache
 
 # đ/Đ have no Unicode decomposition: map them by hand.
-_MAP = str.maketrans({"đ": "d", "Đ": "d", "\u0110": "d", "\u0111": "d"})
+_MAP = str.maketrans({"đ": "d", "Đ": "d"})
 
 
 @lru_cache(maxsize=65536)
