@@ -239,3 +239,21 @@ class SeqCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class StaleCommune(models.Model):
+    """A commune whose figures for a round changed since they were last computed.
+
+    Marked in the same transaction as the change (so it is never lost); the
+    indicator refresh clears it after recomputing.
+    """
+
+    commune = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["commune", "round"], name="stale_commune_once_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} · {self.round_id}"

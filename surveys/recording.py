@@ -1,0 +1,85 @@
+"""Recording changes: audit entries, stale marks, and the one after-commit hook.
+
+Every write of the register runs inside ``recording(...)``. Each change leaves a
+``Change`` row (who, when, which fields, old → new); at the end the communes
+touched are marked stale in the same transaction, and after commit the
+listeners registered with ``on_changes_committed`` receive the changes. Later
+issues (dedup candidates, indicator refresh, board events) only add listeners.
+"""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from surveys.models import Change, Household, StaleCommune
+
+logger = logging.getLogger(__name__)
+Listener = Callable[[list[Change]], None]
+_listeners: list[Listener] = []
+
+
+def on_changes_committed(listener: Listener) -> Listener:
+    """Register a listener (usable as a decorator); it runs after each commit with the changes."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def remove_listener(listener: Listener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def dispatch(changes: list[Change]) -> None:
+    for listener in list(_listeners):
+        try:
+            listener(changes)
+        except Exception:  # a failing listener must not undo or block the others: log it
+            logger.exception("change listener %s failed", getattr(listener, "__name__", listener))
+
+
+def is_user(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+@dataclass
+class Recorder:
+    user: object | None
+    source: str
+    round_year: int | None
+    changes: list[Change] = field(default_factory=list)
+    communes: set[int] = field(default_factory=set)
+
+    def log(self, *, household: Household, entity: str, entity_id, action: str, version: int, fields: dict, seq: int):
+        change = Change.objects.create(
+            seq=seq, entity=entity, entity_id=entity_id, household_id=household.pk, commune_id=household.commune_id,
+            action=action, version=version, fields=fields, user=self.user if is_user(self.user) else None,
+            source=self.source,
+        )
+        self.changes.append(change)
+        self.communes.add(household.commune_id)
+        return change
+
+    def finish(self) -> None:
+        if not self.changes:
+            return
+        if self.round_year is not None:
+            now = timezone.now()
+            StaleCommune.objects.bulk_create(
+                [StaleCommune(commune_id=c, round_id=self.round_year, marked_at=now) for c in sorted(self.communes)],
+                update_conflicts=True, unique_fields=["commune", "round"], update_fields=["marked_at"],
+            )
+        changes = list(self.changes)
+        transaction.on_commit(lambda: dispatch(changes))
+
+
+@contextmanager
+def recording(*, user, source: str, round_year: int | None) -> Iterator[Recorder]:
+    """Collect the changes of one atomic write; must run inside ``transaction.atomic``."""
+    recorder = Recorder(user=user, source=source, round_year=round_year)
+    yield recorder
+    recorder.finish()
