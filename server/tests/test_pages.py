@@ -83,3 +83,8 @@ def test_city_staff_manage_areas_and_rounds_in_the_admin(city):
     assert client.get("/admin/areas/area/").status_code == 200
     assert client.get("/admin/surveys/round/").status_code == 200
     assert client.get("/admin/areas/membership/add/").status_code == 200
+
+
+def test_pages_stay_vietnamese_when_the_browser_asks_for_english():
+    page = Client().get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Đăng nhập" in page and "Sign in" not in page
