@@ -47,9 +47,11 @@ INSTALLED_APPS = [
     "server",
     "areas",
     "surveys",
+    "sync",
 ]
 
 MIDDLEWARE = [
+    "sync.limits.PushGate",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,7 +87,11 @@ TEMPLATES = [
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",  # writers queue instead of failing on upgrade
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -101,6 +107,17 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CHANNEL_LAYER_PREFIX,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
@@ -158,6 +175,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "server.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "server.pagination.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_RATES": {"sync": env_str("SYNC_RATE", "240/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -195,6 +213,9 @@ if not DEBUG and not TESTING:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Sync -------------------------------------------------------------------
+SYNC_MAX_IN_FLIGHT = env_int("SYNC_MAX_IN_FLIGHT", 64, minimum=1)  # push requests held per process
 
 # --- Survey -----------------------------------------------------------------
 ETHNIC_GROUPS_CSV = BASE_DIR / "surveys" / "data" / "ethnic_groups.csv"

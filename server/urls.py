@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/me/", views.MeApi.as_view(), name="api-me"),
     path("api/", include("areas.urls")),
     path("api/", include("surveys.urls")),
+    path("api/", include("sync.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("pwa.urls")),

@@ -220,6 +220,7 @@ class Change(models.Model):
     fields = models.JSONField(default=dict)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source = models.CharField(max_length=64, default="api")
+    op_id = models.UUIDField(null=True, blank=True)  # the sync operation that made it
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -51,6 +51,7 @@ class Recorder:
     user: object | None
     source: str
     round_year: int | None
+    op_id: object | None = None
     changes: list[Change] = field(default_factory=list)
     communes: set[int] = field(default_factory=set)
 
@@ -58,7 +59,7 @@ class Recorder:
         change = Change.objects.create(
             seq=seq, entity=entity, entity_id=entity_id, household_id=household.pk, commune_id=household.commune_id,
             action=action, version=version, fields=fields, user=self.user if is_user(self.user) else None,
-            source=self.source,
+            source=self.source, op_id=self.op_id,
         )
         self.changes.append(change)
         self.communes.add(household.commune_id)
@@ -78,8 +79,8 @@ class Recorder:
 
 
 @contextmanager
-def recording(*, user, source: str, round_year: int | None) -> Iterator[Recorder]:
+def recording(*, user, source: str, round_year: int | None, op_id=None) -> Iterator[Recorder]:
     """Collect the changes of one atomic write; must run inside ``transaction.atomic``."""
-    recorder = Recorder(user=user, source=source, round_year=round_year)
+    recorder = Recorder(user=user, source=source, round_year=round_year, op_id=op_id)
     yield recorder
     recorder.finish()

@@ -1,20 +1,32 @@
-"""The global, monotonically increasing change sequence.
+"""The global, monotonically increasing change sequence, and its safe watermark.
 
 PostgreSQL: a real sequence (``surveys_change_seq``, made by migration 0002).
-SQLite: one counter row, incremented inside the writing transaction (SQLite
-serialises writers, so the values are unique and increasing).
+Sequence values are taken before commit, so two transactions may commit out of
+order; a reader of the feed must not move its cursor past a value whose
+transaction is still running. Every writer therefore holds a *shared* advisory
+lock from the moment it takes a value until it commits, and
+``safe_watermark()`` takes the same lock *exclusively* for an instant: once it
+has it, every value up to the sequence's current value is committed.
+
+SQLite: one counter row, incremented inside the writing transaction. SQLite
+serialises writers and the counter is invisible until commit, so the committed
+counter is the watermark.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 
 PG_SEQUENCE = "surveys_change_seq"
+FEED_LOCK = 0x5C4A_0001  # advisory lock key: writers shared, watermark readers exclusive
 
 
 def next_seqs(count: int = 1) -> list[int]:
+    """``count`` new sequence values; call inside the writing transaction."""
     if count <= 0:
         return []
+    assert connection.in_atomic_block, "sequence values must be taken inside the writing transaction"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [FEED_LOCK])
             cursor.execute(f"SELECT nextval('{PG_SEQUENCE}') FROM generate_series(1, %s)", [count])  # noqa: S608
             return [row[0] for row in cursor.fetchall()]
         cursor.execute(
@@ -31,6 +43,7 @@ def next_seq() -> int:
 
 
 def current_seq() -> int:
+    """The last value handed out (on PostgreSQL possibly not yet committed)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT last_value, is_called FROM {PG_SEQUENCE}")  # noqa: S608
@@ -39,3 +52,12 @@ def current_seq() -> int:
         cursor.execute("SELECT value FROM surveys_seqcounter WHERE name = 'change'")
         row = cursor.fetchone()
         return row[0] if row else 0
+
+
+def safe_watermark() -> int:
+    """The highest value below which every change is committed and visible."""
+    if connection.vendor != "postgresql":
+        return current_seq()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
+        return current_seq()

@@ -338,13 +338,7 @@ def _check_members(members: list, errors: Errors) -> None:
         errors.add("members", _("A household has exactly one head; none is marked."))
 
 
-def validate_household(data: Any, *, round_year: int) -> tuple[dict, Errors]:
-    """Check one wire-format household (with its members) for round ``round_year``."""
-    errors = Errors()
-    if not isinstance(data, dict):
-        errors.add("non_field_errors", _("A household must be a JSON object."))
-        return {}, errors
-    _check_unknown_keys(data, HOUSEHOLD_FIELDS, errors, "", extra=("version",))
+def _parse_household_fields(data: dict, errors: Errors) -> dict:
     r = _Reader(data, errors)
     clean: dict[str, Any] = {"id": r.uuid("id")}
     clean["village"] = r.text("village", max_length=32, required=True)
@@ -355,6 +349,17 @@ def validate_household(data: Any, *, round_year: int) -> tuple[dict, Errors]:
     if clean["phone"] and not PHONE_RE.match(clean["phone"]):
         r.error("phone", _("A phone number has 8 to 15 digits."))
     clean["note"] = r.text("note", max_length=2000)
+    return clean
+
+
+def validate_household(data: Any, *, round_year: int) -> tuple[dict, Errors]:
+    """Check one wire-format household (with its members) for round ``round_year``."""
+    errors = Errors()
+    if not isinstance(data, dict):
+        errors.add("non_field_errors", _("A household must be a JSON object."))
+        return {}, errors
+    _check_unknown_keys(data, HOUSEHOLD_FIELDS, errors, "", extra=("version",))
+    clean = _parse_household_fields(data, errors)
     clean["visit"] = _parse_visit(data.get("visit"), round_year=round_year, errors=errors)
     raw_members = data.get("members", [])
     if not isinstance(raw_members, list):
@@ -367,3 +372,44 @@ def validate_household(data: Any, *, round_year: int) -> tuple[dict, Errors]:
     _check_members(members, errors)
     clean["members"] = members
     return clean, errors
+
+
+def validate_household_fields(data: Any, *, round_year: int) -> tuple[dict, Errors]:
+    """Check a household's own fields (no members, no visit): the sync's household.upsert."""
+    errors = Errors()
+    if not isinstance(data, dict):
+        errors.add("non_field_errors", _("A household must be a JSON object."))
+        return {}, errors
+    _check_unknown_keys(data, HOUSEHOLD_FIELDS[:-2], errors, "", extra=("version",))
+    return _parse_household_fields(data, errors), errors
+
+
+def validate_member(data: Any, *, round_year: int) -> tuple[dict, Errors]:
+    """Check one member on its own (the sync's resident.upsert); paths have no prefix."""
+    errors = Errors()
+    if not isinstance(data, dict):
+        errors.add("non_field_errors", _("Must be an object."))
+        return {}, errors
+    extra = {k: v for k, v in data.items() if k not in ("household",)}
+    member = _parse_member(extra, 0, round_year=round_year, errors=errors)
+    unprefixed = Errors()
+    for path, messages in errors.by_field.items():
+        for message in messages:
+            unprefixed.add(path.removeprefix("members.0.") if path != "members.0" else "non_field_errors", message)
+    return member or {}, unprefixed
+
+
+def validate_visit(data: Any, *, round_year: int) -> tuple[dict | None, Errors]:
+    """Check a visit ``{"round", "date"}`` on its own (the sync's visit.record)."""
+    errors = Errors()
+    return _parse_visit(data, round_year=round_year, errors=errors), errors
+
+
+def head_count_warning(relations: list[str]) -> str | None:
+    """The household-level head rule as a warning (sync applies members one at a time)."""
+    heads = sum(1 for relation in relations if relation == Relation.HEAD)
+    if heads > 1:
+        return _("A household has exactly one head; %(n)d are marked.") % {"n": heads}
+    if relations and heads == 0:
+        return _("A household has exactly one head; none is marked.")
+    return None

@@ -80,3 +80,33 @@ def _member_wire(resident: Resident, round_year: int, with_version: bool) -> dic
     if enrollments is None:
         enrollments = list(resident.enrollments.filter(round_id=round_year))
     return resident_to_wire(resident, enrollment=enrollments[0] if enrollments else None, with_version=with_version)
+
+
+def household_record(household: Household, *, round_year: int) -> dict:
+    """A household without members, as the sync feed and push results carry it."""
+    visits = getattr(household, "round_visits", None)
+    if visits is None:
+        visits = list(household.visits.filter(round_id=round_year))
+    return {
+        "id": str(household.id),
+        "village": household.village.code,
+        "number": household.number,
+        "address": household.address,
+        "residence": household.residence,
+        "phone": household.phone,
+        "note": household.note,
+        "visit": visit_to_wire(visits[0] if visits else None),
+        "version": household.version,
+        "deleted": household.deleted_at is not None,
+    }
+
+
+def resident_record(resident: Resident, *, round_year: int) -> dict:
+    """A member with its household id, as the sync feed and push results carry it."""
+    enrollments = getattr(resident, "round_enrollments", None)
+    if enrollments is None:
+        enrollments = list(resident.enrollments.filter(round_id=round_year))
+    wire = resident_to_wire(resident, enrollment=enrollments[0] if enrollments else None, with_version=True)
+    wire["household"] = str(resident.household_id)
+    wire["deleted"] = resident.deleted_at is not None
+    return wire

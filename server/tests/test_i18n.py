@@ -1,5 +1,6 @@
 """Vietnamese first: every message of ours has a Vietnamese translation."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from django.utils import translation
 
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "server" / "locale" / "vi" / "LC_MESSAGES" / "django.po"
-CALL = re.compile(r"""\b(?:_|gettext|gettext_lazy)\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*[,)]""")
+CALL = re.compile(r"""\b(?:_|gettext|gettext_lazy)\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*[,)]""")
 
 
 def source_messages() -> set[str]:
@@ -18,7 +19,7 @@ def source_messages() -> set[str]:
         if ".venv" in path.parts or "tests" in path.parts or "migrations" in path.parts:
             continue
         for match in CALL.finditer(path.read_text(encoding="utf-8")):
-            found.add(match.group(1) or match.group(2))
+            found.add(ast.literal_eval(match.group(1)))
     return found
 
 

@@ -1,0 +1,319 @@
+"""Applying a pushed batch: each operation idempotent, merged field by field, in its own savepoint.
+
+The batch runs in one transaction with a savepoint per operation, so a failing
+operation leaves nothing behind and the others still commit. Every final result
+is recorded in ``OpLog`` under the operation's id, in the same savepoint as its
+effects: a replay (also a racing one) returns the recorded result and changes
+nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from server.errors import DomainError, NotFound, ValidationFailed
+from surveys.models import Change, Household, Resident
+from surveys.recording import recording
+from surveys.sequence import safe_watermark
+from surveys.services import household_delete, resident_create, resident_delete, round_ensure, visit_record
+from surveys.validation import Errors, head_count_warning, validate_visit
+from surveys.wire import household_record, resident_record
+from sync.apply import (
+    HOUSEHOLD_FIELDS,
+    household_apply,
+    household_fields,
+    household_locked,
+    household_visible,
+    live_household,
+    member_clean,
+    resident_apply,
+    resident_fields,
+)
+from sync.conflicts import conflict_open
+from sync.merge import Merge, three_way
+from sync.models import ConflictKind, Device, OpLog
+from sync.ops import Op, Result, parse_op
+
+logger = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """The operation depends on something not on the server yet (it may come in a later batch)."""
+
+    def __init__(self, errors: dict):
+        self.errors = errors
+        super().__init__(errors)
+
+
+@dataclass
+class Context:
+    user: object
+    device: Device
+    round_year: int
+
+    @property
+    def source(self) -> str:
+        return f"sync:{self.device.pk}"
+
+
+def device_for(*, device_id, user, user_agent: str = "") -> Device:
+    """The device row (made on first contact); a device handed to another user follows them."""
+    device, created = Device.objects.get_or_create(pk=device_id, defaults={"user": user, "user_agent": user_agent[:200]})
+    if not created and device.user_id != user.pk:
+        device.user, device.villages = user, None
+        device.save(update_fields=["user", "villages"])
+    return device
+
+
+def push(*, user, device_id, round_year: int, raw_ops: list, user_agent: str = "") -> dict:
+    """Apply a batch; returns ``{"results": [...], "cursor": …}`` in the order of the operations."""
+    results: list[Result | None] = [None] * len(raw_ops)
+    with transaction.atomic():
+        round_ensure(year=round_year)
+        device = device_for(device_id=device_id, user=user, user_agent=user_agent)
+        Device.objects.filter(pk=device.pk).update(last_push_at=timezone.now())
+        ctx = Context(user=user, device=device, round_year=round_year)
+        waiting = []
+        for index, raw in enumerate(raw_ops):
+            op, bad = parse_op(raw)
+            if bad is not None:
+                results[index] = bad
+                continue
+            result = op_process(op=op, ctx=ctx, last_try=False)
+            if result is None:
+                waiting.append((index, op))
+            else:
+                results[index] = result
+        for index, op in waiting:  # operations that came before what they depend on
+            results[index] = op_process(op=op, ctx=ctx, last_try=True)
+    return {"results": [r.as_dict() for r in results], "cursor": safe_watermark()}
+
+
+def _lock_op(op_id) -> None:
+    """Serialise racing replays of one operation (SQLite already serialises writers)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [str(op_id)])
+
+
+def _replayed(logged: OpLog) -> Result:
+    result = dict(logged.result)
+    status = "duplicate" if result.get("status") == "applied" else result.get("status")
+    extra = {k: v for k, v in result.items() if k not in ("op_id", "status", "version", "errors", "server")}
+    return Result(
+        op_id=str(logged.op_id), status=status, version=result.get("version"), errors=result.get("errors") or {},
+        server=result.get("server"), extra=extra,
+    )
+
+
+def op_process(*, op: Op, ctx: Context, last_try: bool) -> Result | None:
+    """Apply one operation in its own savepoint; None when it should wait for the rest of the batch."""
+    _lock_op(op.op_id)
+    logged = OpLog.objects.filter(op_id=op.op_id).first()
+    if logged is not None:
+        return _replayed(logged)
+    try:
+        with transaction.atomic():
+            result = HANDLERS[op.kind](op, ctx)
+            _record(op, ctx, result)
+            return result
+    except RetryLater as exc:
+        if not last_try:
+            return None
+        return Result(op_id=str(op.op_id), status="rejected", errors=exc.errors, extra={"retry": True}, final=False)
+    except DomainError as exc:
+        result = Result(op_id=str(op.op_id), status="rejected", errors=exc.errors or {"non_field_errors": [exc.message]})
+        with transaction.atomic():
+            _record(op, ctx, result)
+        return result
+    except DatabaseError:
+        logger.exception("sync op %s failed", op.op_id)
+        message = _("The server could not save this change now; it will be sent again.")
+        return Result(op_id=str(op.op_id), status="rejected", errors={"non_field_errors": [message]}, extra={"retry": True}, final=False)
+
+
+def _record(op: Op, ctx: Context, result: Result) -> None:
+    OpLog.objects.create(
+        op_id=op.op_id, device=ctx.device, user=ctx.user, kind=op.kind, entity_id=op.entity_id,
+        status=result.status, result=result.as_dict(), device_at=op.at,
+    )
+
+
+def _fields_since(*, entity: str, entity_id, base_version: int, ctx: Context, op: Op) -> tuple[set, set]:
+    """Fields changed since ``base_version`` by an earlier edit of this phone (``mine``) and
+    by a later edit of this phone (``theirs``, keep silently). Others' edits are in neither."""
+    changes = list(
+        Change.objects.filter(entity=entity, entity_id=entity_id, version__gt=base_version).values("fields", "source", "op_id")
+    )
+    ats = dict(OpLog.objects.filter(op_id__in=[c["op_id"] for c in changes if c["op_id"]]).values_list("op_id", "device_at"))
+    own_older, own_newer, others = set(), set(), set()
+    for change in changes:
+        names = set(change["fields"])
+        if change["source"] != ctx.source:
+            others |= names
+        elif op.at is not None and (ats.get(change["op_id"]) or 0) > op.at:
+            own_newer |= names
+        else:
+            own_older |= names
+    return own_older - others - own_newer, own_newer - others
+
+
+def _merge(*, op: Op, ctx: Context, entity: str, record, theirs: dict, mine: dict) -> Merge:
+    base_version = op.base_version or 0
+    if base_version > record.version:
+        raise ValidationFailed(errors={"base_version": [_("The server has version %(v)d.") % {"v": record.version}]})
+    if base_version == record.version:
+        return Merge(merged={**theirs, **mine})
+    mine_wins, theirs_wins = _fields_since(entity=entity, entity_id=record.pk, base_version=base_version, ctx=ctx, op=op)
+    mine = {name: value for name, value in mine.items() if name not in theirs_wins}
+    return three_way(base=op.base, mine=mine, theirs=theirs, mine_wins=mine_wins)
+
+
+def _result(op: Op, *, status: str, version: int, server: dict, conflict=None, warnings: dict | None = None) -> Result:
+    extra = {}
+    if conflict is not None:
+        extra["conflict_id"] = str(conflict.pk)
+    if warnings:
+        extra["warnings"] = warnings
+    return Result(op_id=str(op.op_id), status=status, version=version, server=server, extra=extra)
+
+
+def household_upsert(op: Op, ctx: Context) -> Result:
+    household = household_locked(household_id=op.entity_id, user=ctx.user)
+    if household is None and op.base_version is not None:
+        raise NotFound(errors={"entity_id": [_("Not found.")]})
+    unknown = sorted(set(op.data) - set(HOUSEHOLD_FIELDS))
+    if unknown:
+        raise ValidationFailed(errors={name: [_("Unknown field.")] for name in unknown})
+    conflict = None
+    with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
+        if household is not None and household.deleted_at is not None:
+            conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.EDIT_VS_DELETE, household=household)
+        elif household is None:
+            household = household_apply(household=None, household_id=op.entity_id, values=op.data, user=ctx.user, round_year=ctx.round_year, recorder=recorder)
+        else:
+            merge = _merge(op=op, ctx=ctx, entity="household", record=household, theirs=household_fields(household), mine=op.data)
+            household = household_apply(household=household, household_id=household.pk, values=merge.merged, user=ctx.user, round_year=ctx.round_year, recorder=recorder)
+            if merge.conflicts:
+                conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.FIELDS, household=household, fields=merge.conflicts)
+    household = Household.objects.select_related("village").get(pk=household.pk)
+    return _result(op, status="conflict" if conflict else "applied", version=household.version,
+                   server=household_record(household, round_year=ctx.round_year), conflict=conflict)
+
+
+def _changed_by_others(*, entity: str, record, op: Op, ctx: Context) -> bool:
+    base_version = op.base_version or 0
+    if base_version >= record.version:
+        return False
+    return Change.objects.filter(entity=entity, entity_id=record.pk, version__gt=base_version).exclude(source=ctx.source).exists()
+
+
+def household_delete_op(op: Op, ctx: Context) -> Result:
+    household = household_locked(household_id=op.entity_id, user=ctx.user)
+    if household is None:
+        raise NotFound(errors={"entity_id": [_("Not found.")]})
+    conflict = None
+    with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
+        if household.deleted_at is None:
+            if _changed_by_others(entity="household", record=household, op=op, ctx=ctx):
+                conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.DELETE_VS_EDIT, household=household)
+            else:
+                household_delete(household=household, recorder=recorder)
+    return _result(op, status="conflict" if conflict else "applied", version=household.version,
+                   server=household_record(household, round_year=ctx.round_year), conflict=conflict)
+
+
+def _resident_locked(op: Op, ctx: Context) -> Resident | None:
+    resident = Resident.objects.select_for_update().filter(pk=op.entity_id).first()
+    if resident is not None and not household_visible(household=resident.household, user=ctx.user):
+        raise NotFound(errors={"entity_id": [_("Not found.")]})
+    return resident
+
+
+def _head_warning(household_id) -> dict:
+    relations = list(Resident.objects.filter(household_id=household_id, deleted_at__isnull=True).values_list("relation", flat=True))
+    warning = head_count_warning(relations)
+    return {"members": [warning]} if warning else {}
+
+
+def resident_upsert(op: Op, ctx: Context) -> Result:
+    resident = _resident_locked(op, ctx)
+    if resident is None and op.base_version is not None:
+        raise NotFound(errors={"entity_id": [_("Not found.")]})
+    conflict = None
+    with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
+        if resident is None:
+            resident = _resident_create(op, ctx, recorder)
+        elif resident.deleted_at is not None:
+            conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.EDIT_VS_DELETE, household=resident.household)
+        else:
+            theirs = resident_fields(resident, round_year=ctx.round_year)
+            merge = _merge(op=op, ctx=ctx, entity="resident", record=resident, theirs=theirs, mine=op.data)
+            resident = resident_apply(resident=resident, values=merge.merged, user=ctx.user, round_year=ctx.round_year, recorder=recorder)
+            if merge.conflicts:
+                conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.FIELDS, household=resident.household, fields=merge.conflicts)
+    resident = Resident.objects.get(pk=resident.pk)
+    return _result(op, status="conflict" if conflict else "applied", version=resident.version,
+                   server=resident_record(resident, round_year=ctx.round_year), conflict=conflict,
+                   warnings=_head_warning(resident.household_id))
+
+
+def _resident_create(op: Op, ctx: Context, recorder) -> Resident:
+    errors = Errors()
+    if not op.data.get("household"):
+        raise ValidationFailed(errors={"household": [_("This field is required.")]})
+    try:
+        household = live_household(household_id=op.data["household"], user=ctx.user, errors=errors)
+    except LookupError:
+        raise RetryLater({"household": [_("The household is not on the server yet.")]}) from None
+    clean = member_clean(values=op.data, resident_id=op.entity_id, round_year=ctx.round_year, errors=errors)
+    if errors:
+        raise ValidationFailed(errors=errors.as_dict())
+    position = Resident.objects.filter(household=household).count()
+    return resident_create(household=household, member=clean, position=position, round_year=ctx.round_year, recorder=recorder)
+
+
+def resident_delete_op(op: Op, ctx: Context) -> Result:
+    resident = _resident_locked(op, ctx)
+    if resident is None:
+        raise NotFound(errors={"entity_id": [_("Not found.")]})
+    conflict = None
+    with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
+        if resident.deleted_at is None:
+            if _changed_by_others(entity="resident", record=resident, op=op, ctx=ctx):
+                conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.DELETE_VS_EDIT, household=resident.household)
+            else:
+                resident_delete(resident=resident, household=resident.household, recorder=recorder)
+    return _result(op, status="conflict" if conflict else "applied", version=resident.version,
+                   server=resident_record(resident, round_year=ctx.round_year), conflict=conflict)
+
+
+def visit_record_op(op: Op, ctx: Context) -> Result:
+    errors = Errors()
+    try:
+        household = live_household(household_id=op.data.get("household") or op.entity_id, user=ctx.user, errors=errors)
+    except LookupError:
+        raise RetryLater({"household": [_("The household is not on the server yet.")]}) from None
+    visit, visit_errors = validate_visit({"round": ctx.round_year, "date": op.data.get("date")}, round_year=ctx.round_year)
+    for path, messages in visit_errors.as_dict().items():
+        errors.by_field[path.removeprefix("visit.")].extend(messages)
+    if errors:
+        raise ValidationFailed(errors=errors.as_dict())
+    current = household.visits.filter(round_id=ctx.round_year).first()
+    if current is None or current.date < visit["date"]:  # the latest visit of the round counts
+        with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
+            visit_record(household=household, date=visit["date"], round_year=ctx.round_year, recorder=recorder)
+    household = Household.objects.select_related("village").get(pk=household.pk)
+    return _result(op, status="applied", version=household.version, server=household_record(household, round_year=ctx.round_year))
+
+
+HANDLERS = {
+    "household.upsert": household_upsert,
+    "household.delete": household_delete_op,
+    "resident.upsert": resident_upsert,
+    "resident.delete": resident_delete_op,
+    "visit.record": visit_record_op,
+}
