@@ -9,7 +9,12 @@ from server.errors import NotFound, ValidationFailed
 from surveys.models import Enrollment, Household, Resident
 from surveys.recording import Recorder
 from surveys.sequence import next_seq
-from surveys.services import household_number_taken, household_write, resident_update, village_for_code
+from surveys.services import (
+    household_number_taken,
+    household_write,
+    resident_update,
+    village_for_code,
+)
 from surveys.validation import Errors, validate_household_fields, validate_member
 from surveys.wire import HOUSEHOLD_COLUMNS, resident_to_wire
 

@@ -18,7 +18,13 @@ from server.errors import DomainError, NotFound, ValidationFailed
 from surveys.models import Change, Household, Resident
 from surveys.recording import recording
 from surveys.sequence import safe_watermark
-from surveys.services import household_delete, resident_create, resident_delete, round_ensure, visit_record
+from surveys.services import (
+    household_delete,
+    resident_create,
+    resident_delete,
+    round_ensure,
+    visit_record,
+)
 from surveys.validation import Errors, head_count_warning, validate_visit
 from surveys.wire import household_record, resident_record
 from sync.apply import (
