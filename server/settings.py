@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "areas",
     "surveys",
     "sync",
+    "indicators",
+    "boards",
+    "field",
 ]
 
 MIDDLEWARE = [

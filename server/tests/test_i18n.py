@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import translation
 
 ROOT = Path(settings.BASE_DIR)
-PO = ROOT / "server" / "locale" / "vi" / "LC_MESSAGES" / "django.po"
+CATALOGS = sorted(ROOT.glob("*/locale/vi/LC_MESSAGES/django.po"))
 CALL = re.compile(r"""\b(?:_|gettext|gettext_lazy)\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*[,)]""")
 
 
@@ -24,7 +24,7 @@ def source_messages() -> set[str]:
 
 
 def test_every_message_in_the_code_has_a_vietnamese_translation():
-    catalog = {entry.msgid: entry for entry in polib.pofile(str(PO))}
+    catalog = {entry.msgid: entry for po in CATALOGS for entry in polib.pofile(str(po))}
     messages = source_messages()
     assert len(messages) > 50
     untranslated = sorted(m for m in messages if m not in catalog or not catalog[m].msgstr)
