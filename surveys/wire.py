@@ -53,23 +53,11 @@ def household_to_wire(household: Household, *, round_year: int, with_version: bo
     Expects ``household.round_visits`` and ``member.round_enrollments`` prefetched
     (see ``surveys.selectors.with_round_details``), else queries per record.
     """
-    visits = getattr(household, "round_visits", None)
-    if visits is None:
-        visits = list(household.visits.filter(round_id=round_year))
     members = getattr(household, "current_members", None)
     if members is None:
         members = list(household.members.filter(deleted_at__isnull=True).order_by("position", "created_at"))
-    wire = {
-        "id": str(household.id),
-        "village": household.village.code,
-        "number": household.number,
-        "address": household.address,
-        "residence": household.residence,
-        "phone": household.phone,
-        "note": household.note,
-        "visit": visit_to_wire(visits[0] if visits else None),
-        "members": [_member_wire(m, round_year, with_version) for m in members],
-    }
+    wire = _household_fields(household, round_year=round_year)
+    wire["members"] = [_member_wire(m, round_year, with_version) for m in members]
     if with_version:
         wire["version"] = household.version
     return wire
@@ -84,6 +72,15 @@ def _member_wire(resident: Resident, round_year: int, with_version: bool) -> dic
 
 def household_record(household: Household, *, round_year: int) -> dict:
     """A household without members, as the sync feed and push results carry it."""
+    return {
+        **_household_fields(household, round_year=round_year),
+        "version": household.version,
+        "deleted": household.deleted_at is not None,
+    }
+
+
+def _household_fields(household: Household, *, round_year: int) -> dict:
+    """The household's own wire fields and this round's visit (prefetched as ``round_visits``)."""
     visits = getattr(household, "round_visits", None)
     if visits is None:
         visits = list(household.visits.filter(round_id=round_year))
@@ -96,8 +93,6 @@ def household_record(household: Household, *, round_year: int) -> dict:
         "phone": household.phone,
         "note": household.note,
         "visit": visit_to_wire(visits[0] if visits else None),
-        "version": household.version,
-        "deleted": household.deleted_at is not None,
     }
 
 
