@@ -5,7 +5,9 @@ Celery tasks run in-process. Production: set DATABASE_URL, REDIS_URL,
 SECRET_KEY, ALLOWED_HOSTS and leave DEBUG off. See docs/settings.md.
 """
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -96,6 +98,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",  # writers queue instead of failing on upgrade
         }
     )
+    # Tests use a file, not shared-cache memory, so concurrent tests see SQLite's real locking.
+    # One file per test process, so parallel runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"pcgd-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, Celery -----------------------------------------
