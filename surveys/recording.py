@@ -54,13 +54,24 @@ class Recorder:
     op_id: object | None = None
     changes: list[Change] = field(default_factory=list)
     communes: set[int] = field(default_factory=set)
+    # Given by a caller that marks the communes itself, later in the same transaction
+    # (sync marks once per pushed batch): the communes touched are added here instead.
+    stale: set[int] | None = None
+    # Given by a caller that inserts the rows itself, in bulk, later in the same
+    # transaction and before anything reads them (sync, per pushed batch): the new
+    # ``Change`` rows are appended here unsaved instead of being inserted one by one.
+    pending: list[Change] | None = None
 
     def log(self, *, household: Household, entity: str, entity_id, action: str, version: int, fields: dict, seq: int):
-        change = Change.objects.create(
+        change = Change(
             seq=seq, entity=entity, entity_id=entity_id, household_id=household.pk, commune_id=household.commune_id,
             action=action, version=version, fields=fields, user=self.user if is_user(self.user) else None,
             source=self.source, op_id=self.op_id,
         )
+        if self.pending is not None:
+            self.pending.append(change)
+        else:
+            change.save(force_insert=True)
         self.changes.append(change)
         self.communes.add(household.commune_id)
         return change
@@ -69,18 +80,38 @@ class Recorder:
         if not self.changes:
             return
         if self.round_year is not None:
-            now = timezone.now()
-            StaleCommune.objects.bulk_create(
-                [StaleCommune(commune_id=c, round_id=self.round_year, marked_at=now) for c in sorted(self.communes)],
-                update_conflicts=True, unique_fields=["commune", "round"], update_fields=["marked_at"],
-            )
+            if self.stale is not None:
+                self.stale.update(self.communes)
+            else:
+                mark_stale(communes=self.communes, round_year=self.round_year)
         changes = list(self.changes)
         transaction.on_commit(lambda: dispatch(changes))
 
 
+def mark_stale(*, communes, round_year: int) -> None:
+    """Mark the communes' figures of the round stale, in the current transaction."""
+    if not communes:
+        return
+    now = timezone.now()
+    StaleCommune.objects.bulk_create(
+        [StaleCommune(commune_id=c, round_id=round_year, marked_at=now) for c in sorted(communes)],
+        update_conflicts=True, unique_fields=["commune", "round"], update_fields=["marked_at"],
+    )
+
+
 @contextmanager
-def recording(*, user, source: str, round_year: int | None, op_id=None) -> Iterator[Recorder]:
-    """Collect the changes of one atomic write; must run inside ``transaction.atomic``."""
-    recorder = Recorder(user=user, source=source, round_year=round_year, op_id=op_id)
+def recording(
+    *, user, source: str, round_year: int | None, op_id=None, stale: set[int] | None = None,
+    pending: list[Change] | None = None,
+) -> Iterator[Recorder]:
+    """Collect the changes of one atomic write; must run inside ``transaction.atomic``.
+
+    ``stale``: a set that receives the communes touched, for a caller that marks
+    them stale itself before its transaction commits (``mark_stale``); without it
+    they are marked here, at the end of the block. ``pending``: a list that receives
+    the unsaved ``Change`` rows, for a caller that bulk-inserts them before its
+    transaction commits; without it each is inserted at once.
+    """
+    recorder = Recorder(user=user, source=source, round_year=round_year, op_id=op_id, stale=stale, pending=pending)
     yield recorder
     recorder.finish()

@@ -13,6 +13,9 @@ serialises writers and the counter is invisible until commit, so the committed
 counter is the watermark.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import connection, transaction
 
 PG_SEQUENCE = "surveys_change_seq"
@@ -24,6 +27,51 @@ def next_seqs(count: int = 1) -> list[int]:
     if count <= 0:
         return []
     assert connection.in_atomic_block, "sequence values must be taken inside the writing transaction"
+    pool = getattr(connection, "_pcgd_seq_pool", None)
+    if pool is not None:
+        if len(pool.values) < count:
+            pool.values.extend(sorted(_take(max(count - len(pool.values), pool.block))))
+            pool.block = TOP_UP
+        taken = pool.values[:count]
+        del pool.values[:count]
+        return taken
+    return _take(count)
+
+
+class _Pool:
+    def __init__(self, block: int) -> None:
+        self.values: list[int] = []
+        self.block = block
+
+
+TOP_UP = 16
+
+
+@contextmanager
+def reserved_seqs(block: int) -> Iterator[None]:
+    """Within one writing transaction, take sequence values ``block`` at a time (PostgreSQL).
+
+    One ``nextval`` round trip then serves many writes (a pushed batch: about one
+    value per operation). Values stay increasing in the order they are handed out;
+    those left over when the block ends are never used (a gap, like a rolled back
+    write). The shared feed lock is taken with the first block, as with the first
+    single value, and held to commit, so ``safe_watermark`` keeps its guarantee. Use
+    it inside the transaction and leave it before the transaction ends: a value
+    reserved by one transaction must never be used by another. SQLite keeps taking
+    values one by one (its counter rolls back with a savepoint).
+    """
+    assert connection.in_atomic_block, "reserve sequence values inside the writing transaction"
+    if connection.vendor != "postgresql" or getattr(connection, "_pcgd_seq_pool", None) is not None:
+        yield
+        return
+    connection._pcgd_seq_pool = _Pool(max(1, block))
+    try:
+        yield
+    finally:
+        del connection._pcgd_seq_pool
+
+
+def _take(count: int) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [FEED_LOCK])

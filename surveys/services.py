@@ -297,14 +297,27 @@ def resident_delete(*, resident: Resident, household: Household, recorder: Recor
     recorder.log(household=household, entity="resident", entity_id=resident.id, action="delete", version=resident.version, fields={}, seq=resident.seq)
 
 
-def visit_record(*, household: Household, date: dt.date, round_year: int, recorder: Recorder) -> bool:
-    """Record (or move) the household's visit of the round; stamps the household's seq."""
-    current = Visit.objects.filter(household=household, round_id=round_year).first()
+_UNREAD = object()
+
+
+def visit_record(*, household: Household, date: dt.date, round_year: int, recorder: Recorder, current=_UNREAD) -> bool:
+    """Record (or move) the household's visit of the round; stamps the household's seq.
+
+    ``current``: the visit of the round when the caller knows it for certain, None for
+    a household that has none and cannot get one from elsewhere (created in this
+    transaction, so invisible to others); by default it is read here.
+    """
+    known = current is not _UNREAD
+    if not known:
+        current = Visit.objects.filter(household=household, round_id=round_year).first()
     if current is not None and current.date == date:
         return False
     old = current.date.isoformat() if current else None
     surveyor = recorder.user if is_user(recorder.user) else None
-    Visit.objects.update_or_create(household=household, round_id=round_year, defaults={"date": date, "surveyor": surveyor})
+    if known and current is None:
+        Visit.objects.create(household=household, round_id=round_year, date=date, surveyor=surveyor)
+    else:
+        Visit.objects.update_or_create(household=household, round_id=round_year, defaults={"date": date, "surveyor": surveyor})
     household.seq = next_seq()
     Household.objects.filter(pk=household.pk).update(seq=household.seq)
     changes = {"round": [None, round_year], "date": [old, date.isoformat()]}

@@ -4,7 +4,7 @@ import uuid
 
 from django.utils.translation import gettext as _
 
-from areas.access import scope_q
+from areas.access import area_visible
 from server.errors import NotFound, ValidationFailed
 from surveys.models import Enrollment, Household, Resident
 from surveys.recording import Recorder
@@ -22,9 +22,10 @@ HOUSEHOLD_FIELDS = ("village", *HOUSEHOLD_COLUMNS)
 
 
 def household_visible(*, household: Household, user) -> bool:
+    """The household's village is in the user's scope (``areas.access``, as ``scope_q`` filters)."""
     if user is None:
         return True
-    return Household.objects.filter(scope_q(user=user, path_field="village__path"), pk=household.pk).exists()
+    return area_visible(user=user, area=household.village)
 
 
 def household_locked(*, household_id, user) -> Household | None:
@@ -47,13 +48,30 @@ def resident_fields(resident: Resident, *, round_year: int) -> dict:
     return {**wire, "household": str(resident.household_id)}
 
 
-def household_apply(*, household: Household | None, household_id, values: dict, user, round_year: int, recorder: Recorder):
-    """Create or update a household from merged wire values (no members)."""
+def _village(*, code: str, user, errors: Errors, villages: dict | None):
+    """``village_for_code``, remembered in ``villages`` (one pushed batch) when given."""
+    if villages is None:
+        return village_for_code(code=code, user=user, errors=errors)
+    if code not in villages:
+        found = Errors()
+        villages[code] = (village_for_code(code=code, user=user, errors=found), found.as_dict().get("village", []))
+    village, messages = villages[code]
+    for message in messages:
+        errors.add("village", message)
+    return village
+
+
+def household_apply(
+    *, household: Household | None, household_id, values: dict, user, round_year: int, recorder: Recorder,
+    villages: dict | None = None,
+):
+    """Create or update a household from merged wire values (no members).
+    ``villages``: a cache of village lookups by code for the user (one pushed batch)."""
     clean, errors = validate_household_fields({**values, "id": str(household_id)}, round_year=round_year)
     village = None
     if clean.get("village"):
         unchanged = household is not None and clean["village"] == household.village.code
-        village = household.village if unchanged else village_for_code(code=clean["village"], user=user, errors=errors)
+        village = household.village if unchanged else _village(code=clean["village"], user=user, errors=errors, villages=villages)
     if village is not None and clean.get("number") and not errors.has("number"):
         if household_number_taken(commune_id=village.parent_id, number=clean["number"], household_id=household_id):
             errors.add("number", _("Household number %(n)s is already used in this commune.") % {"n": clean["number"]})

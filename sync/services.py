@@ -2,22 +2,38 @@
 
 The batch runs in one transaction with a savepoint per operation, so a failing
 operation leaves nothing behind and the others still commit. Every final result
-is recorded in ``OpLog`` under the operation's id, in the same savepoint as its
-effects: a replay (also a racing one) returns the recorded result and changes
-nothing.
+is recorded in ``OpLog`` under the operation's id, in the same transaction as its
+effects and only if they were kept (its savepoint released): a replay (also a
+racing one) returns the recorded result and changes nothing.
+
+What one batch shares, so that an operation costs few queries (bench/sync.py):
+the advisory locks of all its operation ids and their ``OpLog`` rows are taken in
+one query each at the start, and so is which of the records it upserts exist;
+sequence values come in blocks; village lookups are remembered. The append-only
+rows of an applied operation (its ``Change`` rows and its ``OpLog`` row) are kept
+once its savepoint is released and inserted in bulk before the batch commits, or
+earlier, before an operation on a record they concern (the only reads of them,
+merges and conflicts, are by record); an operation whose savepoint rolls back
+leaves none. The communes touched are marked stale once, at the end, in the same
+transaction. Households created earlier in the batch are kept in memory
+(``Fresh``): no other transaction can see them before commit, so their members,
+visit and position need no query. Anything unusual (an operation that fails, an
+update, a delete) drops that memory and the operations after it read the database.
 """
 
+import json
 import logging
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from server.errors import DomainError, NotFound, ValidationFailed
-from surveys.models import Change, Household, Resident
-from surveys.recording import recording
-from surveys.sequence import safe_watermark
+from surveys.models import Change, Enrollment, Household, Resident, Visit
+from surveys.recording import mark_stale, recording
+from surveys.sequence import reserved_seqs, safe_watermark
 from surveys.services import (
     household_delete,
     resident_create,
@@ -55,14 +71,52 @@ class RetryLater(Exception):
 
 
 @dataclass
+class Fresh:
+    """A household created earlier in this batch (uncommitted, so no one else can change it)."""
+
+    household: Household
+    members: int = 0  # residents placed in it so far: the next member's position
+    relations: list[str] = field(default_factory=list)  # relations of its live members
+    visit: Visit | None = None  # its visit of the round
+
+
+@dataclass
 class Context:
     user: object
     device: Device
     round_year: int
+    logged: dict = field(default_factory=dict)  # op_id → OpLog of the operations of this batch
+    villages: dict = field(default_factory=dict)  # village code → (village, errors) for this user
+    fresh: dict = field(default_factory=dict)  # household id → Fresh
+    absent: dict = field(default_factory=dict)  # kind → ids its upserts name that the database lacked at the start
+    communes: set = field(default_factory=set)  # communes changed by the operations applied so far
+    op_communes: set = field(default_factory=set)  # those of the operation being applied
+    op_changes: list = field(default_factory=list)  # the Change rows of the operation being applied
+    changes: list = field(default_factory=list)  # Change rows of applied operations, to insert
+    logs: list = field(default_factory=list)  # OpLog rows of final results, to insert
+    concerned: set = field(default_factory=set)  # the records those Change rows are about
 
     @property
     def source(self) -> str:
         return f"sync:{self.device.pk}"
+
+    def recording(self, op: Op):
+        return recording(user=self.user, source=self.source, round_year=self.round_year, op_id=op.op_id,
+                         stale=self.op_communes, pending=self.op_changes)
+
+    def keep(self, logged: OpLog) -> None:
+        """An operation's final result (and, applied, its changes): inserted with the next flush."""
+        self.logged[logged.op_id] = logged
+        self.logs.append(logged)
+
+    def flush(self) -> None:
+        """Insert the kept rows; in the batch's transaction, outside any operation's savepoint."""
+        if self.changes:
+            Change.objects.bulk_create(self.changes)
+        if self.logs:
+            OpLog.objects.bulk_create(self.logs)
+        self.changes, self.logs = [], []
+        self.concerned.clear()
 
 
 def device_for(*, device_id, user, user_agent: str = "") -> Device:
@@ -77,17 +131,22 @@ def device_for(*, device_id, user, user_agent: str = "") -> Device:
 def push(*, user, device_id, round_year: int, raw_ops: list, user_agent: str = "") -> dict:
     """Apply a batch; returns ``{"results": [...], "cursor": …}`` in the order of the operations."""
     results: list[Result | None] = [None] * len(raw_ops)
-    with transaction.atomic():
+    parsed = []
+    for index, raw in enumerate(raw_ops):
+        op, bad = parse_op(raw)
+        if bad is not None:
+            results[index] = bad
+        else:
+            parsed.append((index, op))
+    with transaction.atomic(), reserved_seqs(len(parsed)):
         round_ensure(year=round_year)
         device = device_for(device_id=device_id, user=user, user_agent=user_agent)
         Device.objects.filter(pk=device.pk).update(last_push_at=timezone.now())
         ctx = Context(user=user, device=device, round_year=round_year)
+        ctx.logged = _lock_ops([op.op_id for _index, op in parsed])
+        ctx.absent = _absent([op for _index, op in parsed])
         waiting = []
-        for index, raw in enumerate(raw_ops):
-            op, bad = parse_op(raw)
-            if bad is not None:
-                results[index] = bad
-                continue
+        for index, op in parsed:
             result = op_process(op=op, ctx=ctx, last_try=False)
             if result is None:
                 waiting.append((index, op))
@@ -95,18 +154,45 @@ def push(*, user, device_id, round_year: int, raw_ops: list, user_agent: str = "
                 results[index] = result
         for index, op in waiting:  # operations that came before what they depend on
             results[index] = op_process(op=op, ctx=ctx, last_try=True)
+        ctx.flush()
+        mark_stale(communes=ctx.communes, round_year=round_year)
     return {"results": [r.as_dict() for r in results], "cursor": safe_watermark()}
 
 
-def _lock_op(op_id) -> None:
-    """Serialise racing replays of one operation (SQLite already serialises writers)."""
+def _lock_ops(op_ids: list) -> dict:
+    """Serialise racing replays of these operations, then read what is recorded of them.
+
+    PostgreSQL: one transaction-level advisory lock per operation id, taken in one
+    query in a fixed order (no deadlock between two batches sharing ids), held to
+    commit; a racing replay waits for the first to commit, then finds its log rows.
+    SQLite already serialises writers.
+    """
+    if not op_ids:
+        return {}
+    keys = sorted({str(op_id) for op_id in op_ids})
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [str(op_id)])
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM "
+                "(SELECT k FROM unnest(%s::text[]) AS k ORDER BY k) AS ids",
+                [keys],
+            )
+    return {logged.op_id: logged for logged in OpLog.objects.filter(op_id__in=keys)}
+
+
+def _absent(ops: list[Op]) -> dict:
+    """The households and residents that upserts of this batch name and the database does not hold:
+    they are created without a locking read (a create of the same id elsewhere meanwhile fails the
+    insert, which answers "retry" as a database error does)."""
+    absent = {}
+    for kind, model in (("household.upsert", Household), ("resident.upsert", Resident)):
+        ids = {op.entity_id for op in ops if op.kind == kind}
+        absent[kind] = ids - set(model.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    return absent
 
 
 def _replayed(logged: OpLog) -> Result:
-    result = dict(logged.result)
+    result = json.loads(json.dumps(logged.result))  # as read back from the database (also for this batch's own)
     status = "duplicate" if result.get("status") == "applied" else result.get("status")
     extra = {k: v for k, v in result.items() if k not in ("op_id", "status", "version", "errors", "server")}
     return Result(
@@ -117,32 +203,41 @@ def _replayed(logged: OpLog) -> Result:
 
 def op_process(*, op: Op, ctx: Context, last_try: bool) -> Result | None:
     """Apply one operation in its own savepoint; None when it should wait for the rest of the batch."""
-    _lock_op(op.op_id)
-    logged = OpLog.objects.filter(op_id=op.op_id).first()
+    logged = ctx.logged.get(op.op_id)
     if logged is not None:
         return _replayed(logged)
+    if op.entity_id in ctx.concerned and op.kind != "visit.record":  # it may read its record's history
+        ctx.flush()
+    ctx.op_communes.clear()
+    ctx.op_changes.clear()
     try:
         with transaction.atomic():
             result = HANDLERS[op.kind](op, ctx)
-            _record(op, ctx, result)
-            return result
+        ctx.keep(_record(op, ctx, result))
+        ctx.changes += ctx.op_changes
+        ctx.concerned.update(change.entity_id for change in ctx.op_changes)
+        ctx.communes |= ctx.op_communes
+        return result
     except RetryLater as exc:
+        ctx.fresh.clear()
         if not last_try:
             return None
         return Result(op_id=str(op.op_id), status="rejected", errors=exc.errors, extra={"retry": True}, final=False)
     except DomainError as exc:
+        ctx.fresh.clear()
         result = Result(op_id=str(op.op_id), status="rejected", errors=exc.errors or {"non_field_errors": [exc.message]})
-        with transaction.atomic():
-            _record(op, ctx, result)
+        ctx.keep(_record(op, ctx, result))
         return result
     except DatabaseError:
+        ctx.fresh.clear()
         logger.exception("sync op %s failed", op.op_id)
         message = _("The server could not save this change now; it will be sent again.")
         return Result(op_id=str(op.op_id), status="rejected", errors={"non_field_errors": [message]}, extra={"retry": True}, final=False)
 
 
-def _record(op: Op, ctx: Context, result: Result) -> None:
-    OpLog.objects.create(
+def _record(op: Op, ctx: Context, result: Result) -> OpLog:
+    """The log row of a final result (unsaved: ``Context.flush`` inserts it)."""
+    return OpLog(
         op_id=op.op_id, device=ctx.device, user=ctx.user, kind=op.kind, entity_id=op.entity_id,
         status=result.status, result=result.as_dict(), device_at=op.at,
     )
@@ -188,26 +283,51 @@ def _result(op: Op, *, status: str, version: int, server: dict, conflict=None, w
 
 
 def household_upsert(op: Op, ctx: Context) -> Result:
-    household = household_locked(household_id=op.entity_id, user=ctx.user)
+    absent = ctx.absent.get(op.kind, set())
+    household = None if op.entity_id in absent else household_locked(household_id=op.entity_id, user=ctx.user)
     if household is None and op.base_version is not None:
         raise NotFound(errors={"entity_id": [_("Not found.")]})
     unknown = sorted(set(op.data) - set(HOUSEHOLD_FIELDS))
     if unknown:
         raise ValidationFailed(errors={name: [_("Unknown field.")] for name in unknown})
+    if household is None:  # a new household: what was just written is what the database holds
+        absent.discard(op.entity_id)
+        with ctx.recording(op) as recorder:
+            household = household_apply(household=None, household_id=op.entity_id, values=op.data, user=ctx.user,
+                                        round_year=ctx.round_year, recorder=recorder, villages=ctx.villages)
+        ctx.fresh[household.pk] = Fresh(household=household)
+        return _result(op, status="applied", version=household.version, server=_fresh_record(ctx, household.pk))
+    ctx.fresh.clear()
     conflict = None
-    with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
-        if household is not None and household.deleted_at is not None:
+    with ctx.recording(op) as recorder:
+        if household.deleted_at is not None:
             conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.EDIT_VS_DELETE, household=household)
-        elif household is None:
-            household = household_apply(household=None, household_id=op.entity_id, values=op.data, user=ctx.user, round_year=ctx.round_year, recorder=recorder)
         else:
             merge = _merge(op=op, ctx=ctx, entity="household", record=household, theirs=household_fields(household), mine=op.data)
-            household = household_apply(household=household, household_id=household.pk, values=merge.merged, user=ctx.user, round_year=ctx.round_year, recorder=recorder)
+            household = household_apply(household=household, household_id=household.pk, values=merge.merged, user=ctx.user,
+                                        round_year=ctx.round_year, recorder=recorder, villages=ctx.villages)
             if merge.conflicts:
                 conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.FIELDS, household=household, fields=merge.conflicts)
     household = Household.objects.select_related("village").get(pk=household.pk)
     return _result(op, status="conflict" if conflict else "applied", version=household.version,
                    server=household_record(household, round_year=ctx.round_year), conflict=conflict)
+
+
+def _fresh_record(ctx: Context, household_id) -> dict:
+    fresh = ctx.fresh[household_id]
+    fresh.household.round_visits = [fresh.visit] if fresh.visit is not None else []
+    return household_record(fresh.household, round_year=ctx.round_year)
+
+
+def _live_household(ctx: Context, household_id, errors: Errors) -> Household | None:
+    """``live_household``, without a query for a household created earlier in this batch."""
+    try:
+        fresh = ctx.fresh.get(uuid.UUID(str(household_id)))
+    except ValueError:
+        fresh = None
+    if fresh is not None and household_visible(household=fresh.household, user=ctx.user):
+        return fresh.household
+    return live_household(household_id=household_id, user=ctx.user, errors=errors)
 
 
 def _changed_by_others(*, entity: str, record, op: Op, ctx: Context) -> bool:
@@ -221,8 +341,9 @@ def household_delete_op(op: Op, ctx: Context) -> Result:
     household = household_locked(household_id=op.entity_id, user=ctx.user)
     if household is None:
         raise NotFound(errors={"entity_id": [_("Not found.")]})
+    ctx.fresh.clear()
     conflict = None
-    with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
+    with ctx.recording(op) as recorder:
         if household.deleted_at is None:
             if _changed_by_others(entity="household", record=household, op=op, ctx=ctx):
                 conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.DELETE_VS_EDIT, household=household)
@@ -241,19 +362,35 @@ def _resident_locked(op: Op, ctx: Context) -> Resident | None:
 
 def _head_warning(household_id) -> dict:
     relations = list(Resident.objects.filter(household_id=household_id, deleted_at__isnull=True).values_list("relation", flat=True))
+    return _warning(relations)
+
+
+def _warning(relations: list[str]) -> dict:
     warning = head_count_warning(relations)
     return {"members": [warning]} if warning else {}
 
 
 def resident_upsert(op: Op, ctx: Context) -> Result:
-    resident = _resident_locked(op, ctx)
+    absent = ctx.absent.get(op.kind, set())
+    resident = None if op.entity_id in absent else _resident_locked(op, ctx)
     if resident is None and op.base_version is not None:
         raise NotFound(errors={"entity_id": [_("Not found.")]})
+    if resident is None:
+        absent.discard(op.entity_id)
+        with ctx.recording(op) as recorder:
+            resident, fresh = _resident_create(op, ctx, recorder)
+        if fresh is not None:  # what was just written is what the database holds
+            return _result(op, status="applied", version=resident.version,
+                           server=resident_record(resident, round_year=ctx.round_year),
+                           warnings=_warning(fresh.relations))
+        resident = Resident.objects.get(pk=resident.pk)
+        return _result(op, status="applied", version=resident.version,
+                       server=resident_record(resident, round_year=ctx.round_year),
+                       warnings=_head_warning(resident.household_id))
+    ctx.fresh.clear()
     conflict = None
-    with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
-        if resident is None:
-            resident = _resident_create(op, ctx, recorder)
-        elif resident.deleted_at is not None:
+    with ctx.recording(op) as recorder:
+        if resident.deleted_at is not None:
             conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.EDIT_VS_DELETE, household=resident.household)
         else:
             theirs = resident_fields(resident, round_year=ctx.round_year)
@@ -267,27 +404,39 @@ def resident_upsert(op: Op, ctx: Context) -> Result:
                    warnings=_head_warning(resident.household_id))
 
 
-def _resident_create(op: Op, ctx: Context, recorder) -> Resident:
+def _resident_create(op: Op, ctx: Context, recorder) -> tuple[Resident, Fresh | None]:
+    """The new resident, and its household's ``Fresh`` when that was created in this batch."""
     errors = Errors()
     if not op.data.get("household"):
         raise ValidationFailed(errors={"household": [_("This field is required.")]})
     try:
-        household = live_household(household_id=op.data["household"], user=ctx.user, errors=errors)
+        household = _live_household(ctx, op.data["household"], errors)
     except LookupError:
         raise RetryLater({"household": [_("The household is not on the server yet.")]}) from None
     clean = member_clean(values=op.data, resident_id=op.entity_id, round_year=ctx.round_year, errors=errors)
     if errors:
         raise ValidationFailed(errors=errors.as_dict())
-    position = Resident.objects.filter(household=household).count()
-    return resident_create(household=household, member=clean, position=position, round_year=ctx.round_year, recorder=recorder)
+    fresh = ctx.fresh.get(household.pk)
+    position = fresh.members if fresh is not None else Resident.objects.filter(household=household).count()
+    resident = resident_create(household=household, member=clean, position=position, round_year=ctx.round_year, recorder=recorder)
+    if fresh is not None:
+        fresh.members += 1
+        fresh.relations.append(resident.relation)
+        enrollment = clean["enrollment"]
+        resident.round_enrollments = [] if enrollment is None else [Enrollment(
+            resident=resident, round_id=ctx.round_year, level=enrollment["level"], grade=enrollment["grade"],
+            school=enrollment["school"],
+        )]
+    return resident, fresh
 
 
 def resident_delete_op(op: Op, ctx: Context) -> Result:
     resident = _resident_locked(op, ctx)
     if resident is None:
         raise NotFound(errors={"entity_id": [_("Not found.")]})
+    ctx.fresh.clear()
     conflict = None
-    with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
+    with ctx.recording(op) as recorder:
         if resident.deleted_at is None:
             if _changed_by_others(entity="resident", record=resident, op=op, ctx=ctx):
                 conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.DELETE_VS_EDIT, household=resident.household)
@@ -300,7 +449,7 @@ def resident_delete_op(op: Op, ctx: Context) -> Result:
 def visit_record_op(op: Op, ctx: Context) -> Result:
     errors = Errors()
     try:
-        household = live_household(household_id=op.data.get("household") or op.entity_id, user=ctx.user, errors=errors)
+        household = _live_household(ctx, op.data.get("household") or op.entity_id, errors)
     except LookupError:
         raise RetryLater({"household": [_("The household is not on the server yet.")]}) from None
     visit, visit_errors = validate_visit({"round": ctx.round_year, "date": op.data.get("date")}, round_year=ctx.round_year)
@@ -308,9 +457,16 @@ def visit_record_op(op: Op, ctx: Context) -> Result:
         errors.by_field[path.removeprefix("visit.")].extend(messages)
     if errors:
         raise ValidationFailed(errors=errors.as_dict())
+    fresh = ctx.fresh.get(household.pk)
+    if fresh is not None:  # created in this batch: its visit (if any) is the one recorded here
+        if fresh.visit is None or fresh.visit.date < visit["date"]:
+            with ctx.recording(op) as recorder:
+                visit_record(household=household, date=visit["date"], round_year=ctx.round_year, recorder=recorder, current=fresh.visit)
+            fresh.visit = Visit(household=household, round_id=ctx.round_year, date=visit["date"])
+        return _result(op, status="applied", version=household.version, server=_fresh_record(ctx, household.pk))
     current = household.visits.filter(round_id=ctx.round_year).first()
     if current is None or current.date < visit["date"]:  # the latest visit of the round counts
-        with recording(user=ctx.user, source=ctx.source, round_year=ctx.round_year, op_id=op.op_id) as recorder:
+        with ctx.recording(op) as recorder:
             visit_record(household=household, date=visit["date"], round_year=ctx.round_year, recorder=recorder)
     household = Household.objects.select_related("village").get(pk=household.pk)
     return _result(op, status="applied", version=household.version, server=household_record(household, round_year=ctx.round_year))
