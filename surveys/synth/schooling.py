@@ -90,7 +90,7 @@ class Schooling:
         """Stop in the current (or previous) grade ≥ 6; returns the last grade completed."""
         current = age - 5 - delay
         grade = current - 1 if current > 6 and self.rng.random() < 0.5 else current
-        grade = min(grade, final + 1)
+        grade = min(grade, final + 1, 12)  # the last general-education grade is 12
         year = p.birth_year + 5 + delay + grade
         if grade < current and self.rng.random() < 0.5:
             year += 1  # left during the school year, after new year
