@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PYENV_VERSION ?= 3.12
 
-.PHONY: venv demo test serve schema messages lint clean
+.PHONY: venv demo test test-browser serve schema messages lint clean
 
 PO := $(wildcard */locale/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
@@ -34,7 +34,16 @@ demo: venv
 
 test: venv
 	PCGD_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --ignore=tests/browser $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-browser
+
+# The field app in real Chromium (Debian's package; CI installs it, see .ci/run), in a
+# pytest run of its own. A PYTEST_ARGS filter that matches no browser test is not a failure.
+CHROMIUM ?= $(or $(PCGD_CHROMIUM),$(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
+test-browser: venv
+	@test -x "$(CHROMIUM)" || { echo "Chromium not found ($(CHROMIUM)): the browser tests need it. Install Debian's package (apt-get install chromium) or set PCGD_CHROMIUM." >&2; exit 1; }
+	@rc=0; PCGD_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/browser $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc = 5 ] && [ -n "$(PYTEST_ARGS)" ]; then echo "no browser test matches PYTEST_ARGS"; rc=0; fi; exit $$rc
 
 schema: venv
 	PCGD_TESTING=1 $(PY) manage.py spectacular --file docs/api/openapi.yaml --validate --fail-on-warn

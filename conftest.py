@@ -1,6 +1,19 @@
 """Root test configuration: shared fixtures."""
 
+from pathlib import Path
+
 import pytest
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "tests" / "browser"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Browser tests run in their own pytest invocation (``pytest tests/browser``, as
+    ``make test`` does): Playwright's event loop and the async tests cannot share one."""
+    if collection_path == BROWSER_TESTS:
+        asked = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+        return not any(path == BROWSER_TESTS or BROWSER_TESTS in path.parents for path in asked)
+    return None
 
 
 @pytest.fixture
