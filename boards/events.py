@@ -1,0 +1,46 @@
+"""Board events: the one place that talks to the channel layer.
+
+Services call ``publish_on_commit(area_codes, event)``; after the transaction
+commits (at once outside one), the event goes to the group ``board.<code>`` of
+each area. An event is a small JSON-able dict with a ``type``
+(``"indicators.refreshed"``, …). On the channel layer it travels as
+``{"type": "board.event", "event": event}``, so a board consumer handles every
+event in one ``board_event`` method. Nothing is sent when the transaction rolls
+back; a failing channel layer is logged and never undoes the write.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+MESSAGE_TYPE = "board.event"
+
+
+def group_name(area_code: str) -> str:
+    """The channel layer group of an area's board (letters, digits, ``-``, ``_``, ``.`` only)."""
+    return f"board.{area_code}"
+
+
+def publish_on_commit(area_codes, event: dict) -> None:
+    """Send ``event`` to the boards of these areas once the current transaction commits."""
+    if "type" not in event:
+        raise ValueError("an event needs a type")
+    groups = sorted({group_name(code) for code in area_codes})
+    if groups:
+        transaction.on_commit(lambda: _send(groups, dict(event)), robust=True)
+
+
+def _send(groups: list[str], event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": MESSAGE_TYPE, "event": event}
+
+    async def send_all():
+        for group in groups:
+            await layer.group_send(group, message)
+
+    async_to_sync(send_all)()
