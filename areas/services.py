@@ -1,6 +1,7 @@
 """Writes to the area tree and memberships."""
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -172,3 +173,26 @@ def user_upsert(
         user.groups.add(_city_staff_group())
     Membership.objects.get_or_create(user=user, area=area, role=role)
     return UserUpsert(user=user, created=created, password=chosen)
+
+
+@transaction.atomic
+def surveyor_villages_set(*, user, commune: Area, villages: Iterable[Area]) -> tuple[list[Area], list[Area]]:
+    """Make the user's surveyor villages inside ``commune`` exactly ``villages``: (added, removed).
+
+    Villages of other communes are left alone. The sync pull computes each
+    request's scope from these memberships, so phones follow at their next sync.
+    """
+    wanted = {village.pk: village for village in villages}
+    if any(v.kind != AreaKind.VILLAGE or v.parent_id != commune.pk for v in wanted.values()):
+        raise ValidationFailed(errors={"villages": [_("Choose villages of this commune.")]})
+    current = {
+        m.area_id: m.area
+        for m in Membership.objects.select_related("area").filter(user=user, role=Role.SURVEYOR, area__parent=commune)
+    }
+    removed = [current[pk] for pk in sorted(current.keys() - wanted.keys())]
+    added = [wanted[pk] for pk in sorted(wanted.keys() - current.keys())]
+    if removed:
+        Membership.objects.filter(user=user, role=Role.SURVEYOR, area__in=removed).delete()
+    Membership.objects.bulk_create([Membership(user=user, area=v, role=Role.SURVEYOR) for v in added])
+    user.__dict__.pop("_pcgd_memberships", None)  # areas.access caches memberships on the user
+    return added, removed

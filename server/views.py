@@ -27,7 +27,8 @@ class LogoutView(auth_views.LogoutView):
 @login_required
 def home(request):
     memberships = sorted(user_memberships(user=request.user), key=lambda m: (m.role, m.area.path))
-    return render(request, "server/home.html", {"memberships": memberships})
+    manages_teams = request.user.is_superuser or any(m.role != "surveyor" for m in memberships)
+    return render(request, "server/home.html", {"memberships": memberships, "manages_teams": manages_teams})
 
 
 def healthz(request):
