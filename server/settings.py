@@ -48,10 +48,12 @@ INSTALLED_APPS = [
     "pwa",
     "server",
     "areas",
+    "accounts",
     "surveys",
     "sync",
     "indicators",
     "boards",
+    "dedup",
     "field",
 ]
 
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",  # first sign-in: choose a password first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -128,7 +131,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+# Under the test suite tasks run in-process even with Redis: no worker runs there.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL or TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # --- Auth -----------------------------------------------------------------
@@ -178,7 +182,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.PasswordChanged",  # token clients too: 403 until the first password is changed
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "server.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "server.pagination.Pagination",
@@ -197,14 +204,31 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# --- PWA (the field app grows here in a later issue) ----------------------
+# --- PWA: the field app (field/, docs/field-app.md) -------------------------
+# django-pwa serves /manifest.json and /serviceworker.js (our own worker: it
+# precaches the app shell); it reads these once at import.
+PWA_SERVICE_WORKER_PATH = BASE_DIR / "field" / "serviceworker.js"
 PWA_APP_NAME = "PCGD-XMC Điều tra"
 PWA_APP_DESCRIPTION = "Phiếu điều tra hộ gia đình phổ cập giáo dục, xóa mù chữ"
 PWA_APP_THEME_COLOR = "#0b5394"
 PWA_APP_BACKGROUND_COLOR = "#ffffff"
 PWA_APP_LANG = "vi"
-PWA_APP_START_URL = "/"
-PWA_APP_ICONS = []
+PWA_APP_DISPLAY = "standalone"
+PWA_APP_ORIENTATION = "portrait"
+PWA_APP_SCOPE = "/field/"
+PWA_APP_START_URL = "/field/"
+PWA_APP_DEBUG_MODE = False
+PWA_APP_ICONS = [  # made by `manage.py field_icons` (field/icons.py) from one source image
+    *({"src": f"/static/field/icons/icon-{s}.png", "sizes": f"{s}x{s}", "type": "image/png", "purpose": "any"}
+      for s in (48, 72, 96, 128, 144, 152, 192, 256, 384, 512)),
+    *({"src": f"/static/field/icons/maskable-{s}.png", "sizes": f"{s}x{s}", "type": "image/png", "purpose": "maskable"}
+      for s in (192, 512)),
+]
+PWA_APP_ICONS_APPLE = [{"src": "/static/field/icons/apple-touch-icon.png", "sizes": "180x180"}]
+PWA_APP_SPLASH_SCREEN = []
+# Part of the app version the service worker installs under (docs/field-app.md):
+# a new value makes phones download the shell again, like a code change does.
+FIELD_APP_RELEASE = env_str("FIELD_APP_RELEASE", "")
 
 # --- Production safety (DEBUG off) ----------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -224,6 +248,12 @@ SESSION_COOKIE_HTTPONLY = True
 
 # --- Sync -------------------------------------------------------------------
 SYNC_MAX_IN_FLIGHT = env_int("SYNC_MAX_IN_FLIGHT", 64, minimum=1)  # push requests held per process
+
+# --- Duplicates (docs/dedup.md) ---------------------------------------------
+DEDUP_REVIEW_THRESHOLD = 10.0  # score (bits of evidence) from which a pair is queued for review
+DEDUP_ON_CHANGE = env_str("DEDUP_ON_CHANGE", "task" if REDIS_URL and not TESTING else "inline")
+if DEDUP_ON_CHANGE not in ("inline", "task", "off"):
+    raise ImproperlyConfigured("DEDUP_ON_CHANGE must be inline, task or off")
 
 # --- Survey -----------------------------------------------------------------
 ETHNIC_GROUPS_CSV = BASE_DIR / "surveys" / "data" / "ethnic_groups.csv"
