@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.errors import DomainError, NotFound, ValidationFailed
+from server.pagination import Pagination
 from surveys.selectors import round_current
 from surveys.serializers import ErrorOutput
 from sync import selectors, services
@@ -115,8 +116,6 @@ class ConflictListApi(APIView):
         conflicts = selectors.conflicts_visible(user=request.user).select_related("village", "user", "resolved_by")
         if params.validated_data.get("status"):
             conflicts = conflicts.filter(status=params.validated_data["status"])
-        from server.pagination import Pagination
-
         paginator = Pagination()
         page = paginator.paginate_queryset(conflicts.order_by("-created_at"), request, view=self)
         return paginator.get_paginated_response(ConflictOutput(page, many=True).data)

@@ -51,11 +51,22 @@ def _departures(*, user, villages: dict[int, str], after: int, upto: int) -> lis
         old, new = change["fields"]["village"]
         if old in codes and new not in codes:
             tombstones.append({"entity": "household", "id": str(change["entity_id"]), "deleted": True, "reason": "scope"})
-    for change in moves.filter(fields__has_key="household").filter(entity="resident").values("entity_id", "fields"):
-        new_household = change["fields"]["household"][1]
-        visible = Household.objects.filter(scope_q(user=user, path_field="village__path"), pk=new_household).exists()
-        if not visible:
-            tombstones.append({"entity": "resident", "id": str(change["entity_id"]), "deleted": True, "reason": "scope"})
+    resident_moves = [
+        (change["entity_id"], change["fields"]["household"][1])
+        for change in moves.filter(fields__has_key="household").filter(entity="resident").values("entity_id", "fields")
+    ]
+    if resident_moves:
+        visible = {
+            str(pk)
+            for pk in Household.objects.filter(
+                scope_q(user=user, path_field="village__path"), pk__in={new for _id, new in resident_moves}
+            ).values_list("pk", flat=True)
+        }
+        tombstones += [
+            {"entity": "resident", "id": str(resident_id), "deleted": True, "reason": "scope"}
+            for resident_id, new_household in resident_moves
+            if new_household not in visible
+        ]
     return tombstones
 
 

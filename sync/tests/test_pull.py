@@ -92,3 +92,14 @@ def test_pull_without_a_device_still_works(phone, city):
     make_household(city.village_a1, "T-1")
     body = phone.get("/api/sync/pull").json()
     assert len(body["changes"]) == 3 and body["reset"] is False
+
+
+def test_a_resident_moved_to_a_household_outside_the_villages_comes_as_a_tombstone(phone, officer_client, city):
+    household = make_household(city.village_a1, "T-1")
+    elsewhere = make_household(city.village_a2, "T-2")
+    resident = household.members.order_by("position").last()
+    _changes, cursor, _pages = pull_all(phone, limit=100)
+    move = op("resident.upsert", resident.pk, {"household": str(elsewhere.pk)}, base_version=1, base={"household": str(household.pk)})
+    assert push(officer_client, [move], device=uuid.uuid4()).json()["results"][0]["status"] == "applied"
+    changes, _cursor, _pages = pull_all(phone, cursor=cursor, limit=100)
+    assert {"entity": "resident", "id": str(resident.pk), "deleted": True, "reason": "scope"} in changes
