@@ -21,3 +21,19 @@ def city(db):
     from tests.factories import make_city
 
     return make_city()
+
+
+@pytest.fixture
+def surveyor(city):
+    """The surveyor of village A1."""
+    from tests.factories import make_user
+
+    return make_user("gv", "surveyor", city.village_a1)
+
+
+@pytest.fixture
+def phone(surveyor):
+    """The surveyor's phone as an API client."""
+    from tests.factories import api_client
+
+    return api_client(surveyor)

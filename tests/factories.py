@@ -49,6 +49,15 @@ def make_user(username: str, role: str, area: Area, password: str = "mật-khẩ
     return user_upsert(username=username, role=role, area=area, password=password).user
 
 
+def api_client(user):
+    """A REST client signed in as ``user`` (no CSRF, as a token client)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
 def member(**overrides) -> dict:
     data = {
         "id": str(uuid.uuid4()), "full_name": "Nguyễn Văn Nam", "sex": "male",

@@ -1,8 +1,7 @@
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
-from tests.factories import make_user
+from tests.factories import api_client, make_user
 
 
 @pytest.fixture
@@ -19,9 +18,7 @@ def officer_page(officer):
 
 @pytest.fixture
 def officer_api(officer):
-    client = APIClient()
-    client.force_authenticate(officer)
-    return client
+    return api_client(officer)
 
 
 def page_client(user) -> Client:
@@ -29,8 +26,3 @@ def page_client(user) -> Client:
     client.force_login(user)
     return client
 
-
-def api_client(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client

@@ -2,9 +2,9 @@
 
 import pytest
 
-from accounts.tests.conftest import api_client, page_client
+from accounts.tests.conftest import page_client
 from accounts.tests.helpers import new_surveyor
-from tests.factories import make_user
+from tests.factories import api_client, make_user
 
 pytestmark = pytest.mark.django_db
 

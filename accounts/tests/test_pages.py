@@ -7,11 +7,11 @@ from django.contrib.auth import authenticate
 
 from accounts.models import FirstPassword
 from accounts.services import password_reset
-from accounts.tests.conftest import api_client, page_client
+from accounts.tests.conftest import page_client
 from accounts.tests.helpers import new_surveyor
 from surveys.models import Visit
 from surveys.selectors import round_current
-from tests.factories import make_household, make_user
+from tests.factories import api_client, make_household, make_user
 
 pytestmark = pytest.mark.django_db
 

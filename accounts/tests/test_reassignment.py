@@ -5,9 +5,8 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts.tests.conftest import api_client
 from accounts.tests.helpers import new_surveyor
-from tests.factories import ROUND, make_household
+from tests.factories import ROUND, api_client, make_household
 
 pytestmark = pytest.mark.django_db
 

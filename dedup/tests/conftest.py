@@ -1,5 +1,4 @@
 import pytest
-from rest_framework.test import APIClient
 
 from dedup.detect import residents_check
 from surveys.models import Resident
@@ -32,12 +31,6 @@ def add_person(village, number: str, **overrides) -> Resident:
 
 def check(*residents) -> dict:
     return residents_check(resident_ids=[r.pk for r in residents], round_year=ROUND)
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 import pytest
 
 from dedup.models import DuplicatePair
-from dedup.tests.conftest import add_person, api_for, check
+from dedup.tests.conftest import add_person, check
 from surveys.models import Resident
-from tests.factories import ROUND, make_user
+from tests.factories import ROUND, api_client, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ ROLES = {
 def client_for(city, role: str):
     area_name, _seen = ROLES[role]
     real_role = "city_staff" if role == "other_city" else role
-    return api_for(make_user(f"u-{role}", real_role, getattr(city, area_name)))
+    return api_client(make_user(f"u-{role}", real_role, getattr(city, area_name)))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -66,7 +66,7 @@ def test_detail_and_decisions_are_404_out_of_scope(city, pairs, role, name):
 
 
 def test_side_by_side_shows_both_records_and_what_differs(city, pairs, officer, django_assert_max_num_queries):
-    api = api_for(officer)
+    api = api_client(officer)
     pair = pairs["in_a"]
     with django_assert_max_num_queries(12):
         body = api.get(f"/api/dedup/pairs/{pair.pk}/?round={ROUND}").json()
@@ -77,7 +77,7 @@ def test_side_by_side_shows_both_records_and_what_differs(city, pairs, officer, 
 
 
 def test_merge_then_undo_over_http(city, pairs, officer):
-    api = api_for(officer)
+    api = api_client(officer)
     pair = pairs["in_a"]
     keep = "left" if Resident.objects.get(pk=pair.left_id).full_name == "Phạm Thị Lan" else "right"
     body = {"decision": "same", "survivor": keep, "fields": {"full_name": keep}, "note": "trùng"}
@@ -97,7 +97,7 @@ def test_merge_then_undo_over_http(city, pairs, officer):
 
 
 def test_a_merge_without_a_survivor_is_refused_in_vietnamese(city, pairs, officer):
-    response = api_for(officer).post(
+    response = api_client(officer).post(
         f"/api/dedup/pairs/{pairs['in_a'].pk}/decide?round={ROUND}", {"decision": "same"}, format="json"
     )
     assert response.status_code == 400

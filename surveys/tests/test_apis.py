@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from surveys.models import Household
-from tests.factories import ROUND, child, household, make_household, make_user, member
+from tests.factories import ROUND, api_client, child, household, make_household, make_user, member
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +14,7 @@ def officer(city):
 
 @pytest.fixture
 def client(officer):
-    api = APIClient()
-    api.force_authenticate(officer)
-    return api
+    return api_client(officer)
 
 
 def test_it_creates_a_household_and_returns_it_in_wire_format(client, city):
