@@ -33,6 +33,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import psycopg
+from benchdb import drop_database, recreate_database  # noqa: E402 - bench/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -59,17 +60,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="broker for the batch run, as in production (emptied afterwards); '' runs listeners inline",
     )
     return parser.parse_args(argv)
-
-
-def recreate_database(server: str, name: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(server: str, name: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def manage(args: list[str], url: str, redis: str = "") -> str:

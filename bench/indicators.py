@@ -39,6 +39,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchdb import drop_database, recreate_database  # noqa: E402 - bench/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 ROUND = 2025
@@ -74,11 +76,6 @@ def sql(server: str, database: str, statement: str, autocommit: bool = True):
         return cursor.fetchall() if cursor.description else None
 
 
-def recreate(server: str, name: str) -> None:
-    sql(server, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    sql(server, "postgres", f'CREATE DATABASE "{name}"')
-
-
 def exists(server: str, name: str) -> bool:
     return bool(sql(server, "postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"))  # noqa: S608
 
@@ -106,7 +103,7 @@ def prepare(server: str, name: str, communes: int, households: int, reuse: bool)
         if have == communes * households:
             run(["manage.py", "migrate", "--noinput", "-v", "0"], url)
             return {"reused": True, "households": have}
-    recreate(server, name)
+    recreate_database(server, name)
     run(["manage.py", "migrate", "--noinput", "-v", "0"], url)
     started = time.perf_counter()
     summary = json.loads(run([
@@ -143,9 +140,9 @@ def main(argv: list[str]) -> None:
         result["city"] = json.loads(run([*me, "--scope", "city"], f"{args.server}/{args.city_db}"))
     result["load_after"] = os.getloadavg()
     if not args.keep:
-        sql(args.server, "postgres", f'DROP DATABASE IF EXISTS "{args.commune_db}" WITH (FORCE)')
+        drop_database(args.server, args.commune_db)
         if not args.skip_city:
-            sql(args.server, "postgres", f'DROP DATABASE IF EXISTS "{args.city_db}" WITH (FORCE)')
+            drop_database(args.server, args.city_db)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

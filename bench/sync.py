@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from benchdb import admin, drop_database, recreate_database  # noqa: E402 - bench/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -133,22 +134,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 # --- databases ----------------------------------------------------------------------
 
 
-def admin(server: str, *statements: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
-def recreate_database(server: str, name: str) -> None:
-    admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-
-
 def copy_database(server: str, source: str, target: str) -> None:
     admin(server, f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)', f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
-
-
-def drop_database(server: str, name: str) -> None:
-    admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def app_env(args: argparse.Namespace, secret_key: str) -> dict[str, str]:
