@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class BoardsConfig(AppConfig):
     name = "boards"
     verbose_name = _("Live boards")
+
+    def ready(self) -> None:
+        from boards.listeners import register
+
+        register()

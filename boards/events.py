@@ -24,6 +24,22 @@ def group_name(area_code: str) -> str:
     return f"board.{area_code}"
 
 
+def area_codes_up(area) -> list[str]:
+    """The codes of the boards an event about ``area`` goes to: the area's and every ancestor's.
+
+    Villages have no board (their codes are only unique within a commune), so a
+    village gives its commune's code and up. One query for the ancestors (by path).
+    """
+    from areas.models import Area, AreaKind
+
+    ids = [int(part) for part in area.path.strip("/").split("/") if part]
+    found = {
+        pk: (kind, code)
+        for pk, kind, code in Area.objects.filter(pk__in=ids).values_list("pk", "kind", "code")
+    }
+    return [found[pk][1] for pk in ids if pk in found and found[pk][0] != AreaKind.VILLAGE]
+
+
 def publish_on_commit(area_codes, event: dict) -> None:
     """Send ``event`` to the boards of these areas once the current transaction commits."""
     if "type" not in event:
@@ -33,7 +49,41 @@ def publish_on_commit(area_codes, event: dict) -> None:
         transaction.on_commit(lambda: _send(groups, dict(event)), robust=True)
 
 
+# Kept in the activity feed (``boards.models.Activity``); the others are too frequent or too technical.
+FEED_TYPES = {
+    "survey.progress",
+    "conflict.opened",
+    "conflict.closed",
+    "duplicate.queued",
+    "duplicate.decided",
+    "commune.signed_off",
+    "commune.reopened",
+    "correction.after_signoff",
+}
+FEED_KEEP = 5000  # rows kept in the activity table (all boards together)
+
+
+def remember(groups: list[str], event: dict) -> None:
+    """Keep the event for the activity feed of snapshots (bounded table); never raises."""
+    if event.get("type") not in FEED_TYPES:
+        return
+    from django.utils import timezone
+
+    from boards.models import Activity
+
+    try:
+        codes = "," + ",".join(g.removeprefix("board.") for g in groups) + ","
+        row = Activity.objects.create(
+            at=timezone.now(), codes=codes[:255], type=event["type"], event=event
+        )
+        if row.pk % 100 == 0:
+            Activity.objects.filter(pk__lte=row.pk - FEED_KEEP).delete()
+    except Exception:  # the feed is a convenience: the write already committed
+        logger.exception("could not keep the board event %s", event.get("type"))
+
+
 def _send(groups: list[str], event: dict) -> None:
+    remember(groups, event)
     layer = get_channel_layer()
     if layer is None:
         return

@@ -45,6 +45,23 @@ def _existing(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], DuplicatePa
     return found
 
 
+def _announce_queued(*, left_ids: list, round_year: int) -> None:
+    """``duplicate.queued`` (how many new pairs) to the boards of each commune concerned, after commit."""
+    from django.db.models import Count
+
+    from areas.models import Area
+    from boards.events import area_codes_up, publish_on_commit
+    from surveys.models import Resident
+
+    per_commune = dict(
+        Resident.objects.filter(pk__in=left_ids).values("commune_id").annotate(n=Count("id")).values_list("commune_id", "n")
+    )
+    for commune in Area.objects.filter(pk__in=list(per_commune)):
+        publish_on_commit(area_codes_up(commune), {
+            "type": "duplicate.queued", "commune": commune.code, "round": round_year, "pairs": per_commune[commune.pk],
+        })
+
+
 def pairs_record(*, matches: list[tuple[Profile, Profile, Match]], round_year: int) -> list[DuplicatePair]:
     """Queue new pairs, refresh the score of open ones; decided pairs stay as decided.
     Safe against a concurrent check recording the same pair (the unique constraint wins)."""
@@ -63,6 +80,7 @@ def pairs_record(*, matches: list[tuple[Profile, Profile, Match]], round_year: i
     if new:
         DuplicatePair.objects.bulk_create(new.values(), batch_size=2000, ignore_conflicts=True)
         existing.update(_existing(set(new)))
+        _announce_queued(left_ids=[a for a, _b in new], round_year=round_year)
     DuplicatePair.objects.bulk_update(changed, ["score", "reasons"], batch_size=2000)
     return [existing[a.id, b.id] for a, b, _m in ordered]
 

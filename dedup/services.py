@@ -120,6 +120,21 @@ def _close(pair: DuplicatePair, *, status_: str, user, survivor=None, absorbed=N
     pair.survivor, pair.absorbed = survivor, absorbed
     pair.decided_at, pair.decided_by = timezone.now(), user if getattr(user, "is_authenticated", False) else None
     pair.save(update_fields=["status", "auto", "survivor", "absorbed", "decided_at", "decided_by", "updated_at"])
+    _announce_decided(pair, user)
+
+
+def _announce_decided(pair: DuplicatePair, user) -> None:
+    """``duplicate.decided`` to the boards of the communes of both records and above, after commit."""
+    from areas.models import Area
+    from boards.events import area_codes_up, publish_on_commit
+
+    communes = list(Area.objects.filter(pk__in={pair.left.commune_id, pair.right.commune_id}).order_by("code"))
+    codes = {code for commune in communes for code in area_codes_up(commune)}
+    publish_on_commit(codes, {
+        "type": "duplicate.decided", "pair": pair.pk, "status": pair.status, "auto": pair.auto,
+        "communes": [c.code for c in communes], "round": pair.round,
+        "user": getattr(pair.decided_by, "username", "") or "", "at": timezone.now().isoformat(),
+    })
 
 
 def _decision(pair, *, kind, user, round_year, before, after, fields=None, note="", auto=False) -> Decision:
@@ -228,6 +243,7 @@ def pair_undo(*, pair: DuplicatePair, user, round_year: int, note: str = "") -> 
     pair.status, pair.auto, pair.no_auto = PairStatus.OPEN, False, True
     pair.survivor = pair.absorbed = pair.decided_at = pair.decided_by = None
     pair.save(update_fields=["status", "auto", "no_auto", "survivor", "absorbed", "decided_at", "decided_by", "updated_at"])
+    _announce_decided(pair, user)  # back in the queue: status "open"
     return _decision(pair, kind=DecisionKind.UNDO, user=user, round_year=round_year, before=before,
                      after=_snapshot(residents, round_year), fields={"kept": kept}, note=note)
 

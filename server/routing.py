@@ -1,3 +1,5 @@
 """Websocket routes of every app (the live boards add theirs here)."""
 
-websocket_urlpatterns: list = []
+from boards.routing import websocket_urlpatterns as board_routes
+
+websocket_urlpatterns: list = [*board_routes]

@@ -111,6 +111,8 @@ class Resident(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     full_name = models.CharField(_("full name"), max_length=100)
     name_folded = models.CharField(max_length=100, editable=False, default="")
+    # The Vietnamese order as digits (surveys.text.vi_sort_key_text): the register sorts by it.
+    sort_key = models.CharField(max_length=255, editable=False, default="")
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
     birth_year = models.PositiveSmallIntegerField(_("birth year"))
     birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
@@ -155,7 +157,22 @@ class Resident(models.Model):
                 condition=Q(status="present") | Q(status_year__isnull=False), name="resident_status_year_required"
             ),
         ]
-        indexes = [models.Index(fields=["commune", "birth_year"])]
+        indexes = [
+            models.Index(fields=["commune", "birth_year"]),
+            # The register's search (register/search.py, docs/register.md); on PostgreSQL also a
+            # trigram GIN index on name_folded (surveys/migrations/0007_register_search.py).
+            # Live residents in the Vietnamese order, with what the search filters on included
+            # (PostgreSQL): a page of a common name is an index-only walk, no table reads.
+            models.Index(
+                fields=["commune", "sort_key", "id"], include=["name_folded", "birth_year", "status"],
+                condition=Q(deleted_at__isnull=True), name="resident_commune_sort",
+            ),
+            models.Index(
+                fields=["sort_key", "id"], include=["name_folded", "commune", "birth_year", "status"],
+                condition=Q(deleted_at__isnull=True), name="resident_sort",
+            ),
+            models.Index(fields=["national_id"], condition=~Q(national_id=""), name="resident_national_id"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -221,6 +238,7 @@ class Change(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source = models.CharField(max_length=64, default="api")
     op_id = models.UUIDField(null=True, blank=True)  # the sync operation that made it
+    reason = models.CharField(max_length=500, blank=True, default="")  # why, for a change after sign-off
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -255,6 +273,36 @@ class StaleCommune(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["commune", "round"], name="stale_commune_once_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} · {self.round_id}"
+
+
+class CommuneSignoff(models.Model):
+    """A commune's round closed by its officer ("chốt số liệu"); edits then need a reason.
+
+    Reopening keeps the row (``reopened_*`` set); at most one open sign-off per commune and round.
+    """
+
+    commune = models.ForeignKey(Area, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="signoffs")
+    round = models.ForeignKey(Round, verbose_name=_("survey round"), on_delete=models.PROTECT, related_name="signoffs")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    signed_at = models.DateTimeField(_("signed off at"))
+    note = models.CharField(_("note"), max_length=500, blank=True, default="")
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reopen_reason = models.CharField(_("reason for reopening"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("commune sign-off")
+        verbose_name_plural = _("commune sign-offs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "round"], condition=Q(reopened_at__isnull=True), name="signoff_open_once_per_round"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.commune_id} · {self.round_id}"

@@ -61,12 +61,36 @@ class Recorder:
     # transaction and before anything reads them (sync, per pushed batch): the new
     # ``Change`` rows are appended here unsaved instead of being inserted one by one.
     pending: list[Change] | None = None
+    # Why (given for a change to a signed-off commune; written to every Change).
+    reason: str = ""
+    # Which communes are signed off for the round (commune id → bool), shareable
+    # between the recorders of one sync batch so each commune is asked once.
+    signoffs: dict | None = None
+    corrections: dict = field(default_factory=dict)  # signed-off commune id → household ids changed
+
+    def check_signoff(self, *, commune_id: int, household_id) -> None:
+        """Refuse (``SignedOff``) a change to a signed-off commune without a reason; note it with one."""
+        if self.round_year is None:
+            return
+        from surveys.signoff import SignedOff, is_signed_off
+
+        cache = self.signoffs if self.signoffs is not None else {}
+        self.signoffs = cache
+        key = (commune_id, self.round_year)
+        if key not in cache:
+            cache[key] = is_signed_off(commune_id=commune_id, round_year=self.round_year)
+        if not cache[key]:
+            return
+        if not self.reason.strip():
+            raise SignedOff()
+        self.corrections.setdefault(commune_id, set()).add(household_id)
 
     def log(self, *, household: Household, entity: str, entity_id, action: str, version: int, fields: dict, seq: int):
+        self.check_signoff(commune_id=household.commune_id, household_id=household.pk)
         change = Change(
             seq=seq, entity=entity, entity_id=entity_id, household_id=household.pk, commune_id=household.commune_id,
             action=action, version=version, fields=fields, user=self.user if is_user(self.user) else None,
-            source=self.source, op_id=self.op_id,
+            source=self.source, op_id=self.op_id, reason=self.reason.strip()[:500],
         )
         if self.pending is not None:
             self.pending.append(change)
@@ -86,6 +110,10 @@ class Recorder:
                 mark_stale(communes=self.communes, round_year=self.round_year)
         changes = list(self.changes)
         transaction.on_commit(lambda: dispatch(changes))
+        if self.corrections:
+            from surveys.signoff import publish_corrections
+
+            publish_corrections(corrections=self.corrections, round_year=self.round_year, user=self.user, reason=self.reason.strip())
 
 
 def mark_stale(*, communes, round_year: int) -> None:
@@ -102,7 +130,7 @@ def mark_stale(*, communes, round_year: int) -> None:
 @contextmanager
 def recording(
     *, user, source: str, round_year: int | None, op_id=None, stale: set[int] | None = None,
-    pending: list[Change] | None = None,
+    pending: list[Change] | None = None, reason: str = "", signoffs: dict | None = None,
 ) -> Iterator[Recorder]:
     """Collect the changes of one atomic write; must run inside ``transaction.atomic``.
 
@@ -110,8 +138,14 @@ def recording(
     them stale itself before its transaction commits (``mark_stale``); without it
     they are marked here, at the end of the block. ``pending``: a list that receives
     the unsaved ``Change`` rows, for a caller that bulk-inserts them before its
-    transaction commits; without it each is inserted at once.
+    transaction commits; without it each is inserted at once. ``reason``: why
+    (needed for a change to a commune signed off for the round, else ``SignedOff``
+    is raised; written to every ``Change``). ``signoffs``: a cache shared between
+    recorders (see ``Recorder.signoffs``).
     """
-    recorder = Recorder(user=user, source=source, round_year=round_year, op_id=op_id, stale=stale, pending=pending)
+    recorder = Recorder(
+        user=user, source=source, round_year=round_year, op_id=op_id, stale=stale, pending=pending,
+        reason=reason or "", signoffs=signoffs,
+    )
     yield recorder
     recorder.finish()

@@ -17,7 +17,7 @@ from server.errors import NotFound, ValidationFailed, VersionConflict
 from surveys.models import Change, Enrollment, Household, Resident, Round, Visit
 from surveys.recording import Recorder, is_user, recording
 from surveys.sequence import next_seq
-from surveys.text import fold
+from surveys.text import fold, vi_sort_key_text
 from surveys.validation import Errors, validate_household
 from surveys.wire import (
     HOUSEHOLD_COLUMNS,
@@ -121,6 +121,7 @@ def household_upsert(
     household_id: uuid.UUID | None = None,
     partial: bool = False,
     must_create: bool = False,
+    reason: str = "",
 ) -> SaveResult:
     """Create or update a household with its members, this round's visit and enrollments.
 
@@ -128,7 +129,8 @@ def household_upsert(
     ``household_id`` the household must exist and be visible. ``partial`` keeps
     the fields and members that ``data`` does not mention; otherwise members
     missing from ``data`` are deleted (kept as tombstones). A ``version`` in
-    ``data`` that is not the current one is a conflict.
+    ``data`` that is not the current one is a conflict. ``reason``: needed when the
+    commune is signed off for the round (``surveys.signoff``), kept on every Change.
     """
     if not isinstance(data, dict):
         raise ValidationFailed(errors={"non_field_errors": [_("A household must be a JSON object.")]})
@@ -152,7 +154,7 @@ def household_upsert(
     if errors:
         raise ValidationFailed(errors=errors.as_dict())
     round_ensure(year=round_year)
-    with recording(user=user, source=source, round_year=round_year) as recorder:
+    with recording(user=user, source=source, round_year=round_year, reason=reason) as recorder:
         household, created, changed = household_write(existing=existing, hid=hid, fields=clean, village=village, recorder=recorder)
         changed |= _write_members(household=household, clean=clean, round_year=round_year, full=not partial, recorder=recorder)
         if clean.get("visit"):
@@ -239,7 +241,7 @@ def resident_create(*, household: Household, member: dict, position: int, round_
     seq = next_seq()
     resident = Resident.objects.create(
         id=member["id"], household=household, commune_id=household.commune_id, position=position,
-        name_folded=fold(values["full_name"]), seq=seq, **values,
+        name_folded=fold(values["full_name"]), sort_key=vi_sort_key_text(values["full_name"]), seq=seq, **values,
     )
     _write_enrollment(resident=resident, enrollment=member["enrollment"], current=None, round_year=round_year)
     wire = member_values_to_wire({**values, "id": resident.id, "enrollment": member["enrollment"]})
@@ -266,10 +268,11 @@ def resident_update(
         setattr(resident, key, value)
     resident.household, resident.commune_id = household, household.commune_id
     resident.name_folded = fold(resident.full_name)
+    resident.sort_key = vi_sort_key_text(resident.full_name)
     resident.position = position
     resident.version += 1
     resident.seq = next_seq()
-    resident.save(update_fields=[*RESIDENT_COLUMNS, "household", "commune", "name_folded", "position", "version", "seq", "updated_at"])
+    resident.save(update_fields=[*RESIDENT_COLUMNS, "household", "commune", "name_folded", "sort_key", "position", "version", "seq", "updated_at"])
     if "enrollment" in changes:
         _write_enrollment(resident=resident, enrollment=member["enrollment"], current=enrollment, round_year=round_year)
     recorder.log(household=household, entity="resident", entity_id=resident.id, action="update", version=resident.version, fields=changes, seq=resident.seq)

@@ -10,6 +10,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.pii import for_user
+from audit.services import record, scope_area
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.pagination import Pagination
 from surveys.selectors import round_current
@@ -105,7 +107,12 @@ class PullApi(APIView):
             user=request.user, device=device, cursor=params.validated_data["cursor"],
             limit=params.validated_data["limit"], round_year=params.validated_data.get("round") or round_current(),
         )
-        return Response(reply)
+        people = sum(1 for change in reply["changes"] if change.get("entity") == "resident" and not change.get("deleted"))
+        if people:
+            record(user=request.user, action="sync.pull", area=scope_area(user=request.user), target="api:sync/pull",
+                   count=people, details={"cursor": reply["cursor"]}, request=request)  # fmt: skip
+        # Phones of surveyors and commune officers get full IDs; other roles get them masked (docs/security.md).
+        return Response(for_user(reply, user=request.user))
 
 
 class ConflictListApi(APIView):
@@ -118,7 +125,7 @@ class ConflictListApi(APIView):
             conflicts = conflicts.filter(status=params.validated_data["status"])
         paginator = Pagination()
         page = paginator.paginate_queryset(conflicts.order_by("-created_at"), request, view=self)
-        return paginator.get_paginated_response(ConflictOutput(page, many=True).data)
+        return paginator.get_paginated_response(for_user(ConflictOutput(page, many=True).data, user=request.user))
 
 
 def _conflict_for(request, conflict_id):
@@ -131,7 +138,7 @@ def _conflict_for(request, conflict_id):
 class ConflictDetailApi(APIView):
     @extend_schema(responses={200: ConflictOutput, **ERRORS})
     def get(self, request, conflict_id):
-        return Response(ConflictOutput(_conflict_for(request, conflict_id)).data)
+        return Response(for_user(ConflictOutput(_conflict_for(request, conflict_id)).data, user=request.user))
 
 
 class ConflictResolveApi(APIView):
@@ -139,4 +146,4 @@ class ConflictResolveApi(APIView):
     def post(self, request, conflict_id):
         conflict = _conflict_for(request, conflict_id)
         resolved = conflict_resolve(conflict=conflict, body=request.data, user=request.user)
-        return Response(ConflictOutput(_conflict_for(request, resolved.pk)).data)
+        return Response(for_user(ConflictOutput(_conflict_for(request, resolved.pk)).data, user=request.user))

@@ -35,11 +35,25 @@ def conflict_open(*, op, ctx, kind: str, household: Household, fields: dict | No
     detailed = {name: {**value, **who.get(name, {})} for name, value in fields.items()}
     if not fields:
         detailed = {"deleted": {"mine": kind == ConflictKind.DELETE_VS_EDIT, "theirs": kind == ConflictKind.EDIT_VS_DELETE, **who.get("deleted", {})}}
-    return Conflict.objects.create(
+    conflict = Conflict.objects.create(
         entity=op.entity, entity_id=op.entity_id, household_id=household.pk, commune_id=household.commune_id,
         village_id=household.village_id, round_year=ctx.round_year, kind=kind, fields=detailed, mine=op.data,
         op_id=op.op_id, device=ctx.device, user=ctx.user,
     )
+    _announce(conflict, "conflict.opened", ctx.user)
+    return conflict
+
+
+def _announce(conflict: Conflict, kind: str, user) -> None:
+    """``conflict.opened`` / ``conflict.closed`` to the boards of the commune and above, after commit."""
+    from boards.events import area_codes_up, publish_on_commit
+
+    commune = conflict.commune
+    publish_on_commit(area_codes_up(commune), {
+        "type": kind, "conflict": str(conflict.pk), "commune": commune.code, "round": conflict.round_year,
+        "household": str(conflict.household_id), "entity": conflict.entity, "kind": conflict.kind,
+        "user": getattr(user, "username", "") or "", "at": timezone.now().isoformat(),
+    })
 
 
 def _choice_errors(conflict: Conflict, body: dict) -> tuple[dict, dict]:
@@ -74,7 +88,8 @@ def conflict_resolve(*, conflict: Conflict, body: dict, user) -> Conflict:
     decisions, errors = _choice_errors(conflict, body)
     if errors:
         raise ValidationFailed(errors=errors)
-    with recording(user=user, source=f"conflict:{conflict.pk}", round_year=conflict.round_year) as recorder:
+    reason = str(body.get("reason") or "") if isinstance(body, dict) else ""
+    with recording(user=user, source=f"conflict:{conflict.pk}", round_year=conflict.round_year, reason=reason) as recorder:
         if conflict.kind == ConflictKind.FIELDS:
             _resolve_fields(conflict, decisions, user, recorder)
         else:
@@ -84,6 +99,7 @@ def conflict_resolve(*, conflict: Conflict, body: dict, user) -> Conflict:
     conflict.resolved_by = user
     conflict.resolved_at = timezone.now()
     conflict.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])
+    _announce(conflict, "conflict.closed", user)
     return conflict
 
 

@@ -8,8 +8,10 @@ jitter so that phones do not come back together.
 """
 
 import json
+import logging
 import random
 import threading
+import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
@@ -18,11 +20,34 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from rest_framework.throttling import ScopedRateThrottle
 
+logger = logging.getLogger(__name__)
 PUSH_PATHS = ("/api/sync/push", "/api/sync/push/")
 
 
 class SyncThrottle(ScopedRateThrottle):
+    """The per-user rate limit, failing open: when the cache (Redis) cannot be reached the
+    request goes through (the overload guard below still bounds each process), so an outage
+    of Redis never stops a phone from saving its work (docs/reliability.md)."""
+
     scope_attr = "throttle_scope"
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:  # noqa: BLE001 - any cache failure: let the write through
+            _log_cache_down(exc)
+            return True
+
+
+_cache_down_logged = [0.0]
+
+
+def _log_cache_down(exc: Exception) -> None:
+    """A warning at most once a minute per process, not one per request."""
+    now = time.monotonic()
+    if now - _cache_down_logged[0] >= 60:
+        _cache_down_logged[0] = now
+        logger.warning("sync rate limit skipped: the cache is unavailable (%s)", exc.__class__.__name__)
 
 
 class _Counter:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 KINDS = ("household.upsert", "household.delete", "resident.upsert", "resident.delete", "visit.record")
 MAX_OPS = 200
 MAX_BYTES = 2 * 1024 * 1024
-OP_KEYS = {"op_id", "kind", "entity_id", "base_version", "base", "data", "at"}
+OP_KEYS = {"op_id", "kind", "entity_id", "base_version", "base", "data", "at", "reason"}
 
 
 @dataclass
@@ -22,6 +22,7 @@ class Op:
     data: dict
     at: int | None = None
     size: int = 0
+    reason: str = ""  # why: needed for a change to a commune signed off for the round
 
     @property
     def entity(self) -> str:
@@ -77,6 +78,8 @@ def parse_op(raw) -> tuple[Op | None, Result | None]:
     at = raw.get("at")
     if at is not None and (isinstance(at, bool) or not isinstance(at, int)):
         errors["at"] = [_("Must be a whole number (milliseconds).")]
+    if raw.get("reason") is not None and not isinstance(raw.get("reason"), str):
+        errors["reason"] = [_("Must be text.")]
     for key in sorted(set(raw) - OP_KEYS):
         errors[key] = [_("Unknown field.")]
     if errors:
@@ -84,7 +87,7 @@ def parse_op(raw) -> tuple[Op | None, Result | None]:
         return None, Result(op_id=shown_id, status="rejected", errors=errors, final=False)
     op = Op(
         op_id=op_id, kind=raw["kind"], entity_id=entity_id, base_version=base_version,
-        base=raw.get("base") or {}, data=raw.get("data") or {}, at=at,
+        base=raw.get("base") or {}, data=raw.get("data") or {}, at=at, reason=(raw.get("reason") or "")[:500],
         size=len(json.dumps(raw, ensure_ascii=False)),
     )
     return op, None

@@ -13,6 +13,7 @@ class OpInput(serializers.Serializer):
     base = serializers.DictField(required=False, help_text="the fields as last pulled")
     data = serializers.DictField(help_text="the changed fields (wire format names)")
     at = serializers.IntegerField(required=False, help_text="device time of the edit (ms), orders one device's edits")
+    reason = serializers.CharField(required=False, max_length=500, help_text="why: needed after the commune's sign-off")
 
 
 class PushInput(serializers.Serializer):
@@ -30,6 +31,9 @@ class OpResultOutput(serializers.Serializer):
     conflict_id = serializers.UUIDField(required=False)
     warnings = serializers.DictField(required=False)
     retry = serializers.BooleanField(required=False, help_text="not recorded: send the same operation again later")
+    signed_off = serializers.BooleanField(
+        required=False, help_text="the commune is signed off: kept on the phone until reopened or sent with a reason"
+    )
 
 
 class PushOutput(serializers.Serializer):
@@ -89,3 +93,4 @@ class ConflictFilter(serializers.Serializer):
 class ResolveInput(serializers.Serializer):
     fields = serializers.DictField(required=False, help_text='{field: "mine" | "theirs" | {"value": …}}')
     choice = serializers.ChoiceField(choices=["mine", "theirs"], required=False, help_text="for delete conflicts")
+    reason = serializers.CharField(required=False, max_length=500, help_text="why: needed after the commune's sign-off")

@@ -41,6 +41,7 @@ from surveys.services import (
     round_ensure,
     visit_record,
 )
+from surveys.signoff import SignedOff
 from surveys.validation import Errors, head_count_warning, validate_visit
 from surveys.wire import household_record, resident_record
 from sync.apply import (
@@ -95,6 +96,7 @@ class Context:
     changes: list = field(default_factory=list)  # Change rows of applied operations, to insert
     logs: list = field(default_factory=list)  # OpLog rows of final results, to insert
     concerned: set = field(default_factory=set)  # the records those Change rows are about
+    signoffs: dict = field(default_factory=dict)  # (commune id, round) → signed off? asked once per batch
 
     @property
     def source(self) -> str:
@@ -102,7 +104,7 @@ class Context:
 
     def recording(self, op: Op):
         return recording(user=self.user, source=self.source, round_year=self.round_year, op_id=op.op_id,
-                         stale=self.op_communes, pending=self.op_changes)
+                         stale=self.op_communes, pending=self.op_changes, reason=op.reason, signoffs=self.signoffs)
 
     def keep(self, logged: OpLog) -> None:
         """An operation's final result (and, applied, its changes): inserted with the next flush."""
@@ -156,7 +158,33 @@ def push(*, user, device_id, round_year: int, raw_ops: list, user_agent: str = "
             results[index] = op_process(op=op, ctx=ctx, last_try=True)
         ctx.flush()
         mark_stale(communes=ctx.communes, round_year=round_year)
+        _announce_seen(ctx=ctx, results=results)
     return {"results": [r.as_dict() for r in results], "cursor": safe_watermark()}
+
+
+def _announce_seen(*, ctx: Context, results: list) -> None:
+    """``sync.seen`` to the boards of the user's areas (and of the communes the batch touched), after commit."""
+    from areas.access import user_memberships
+    from areas.models import Area
+    from boards.events import area_codes_up, publish_on_commit
+
+    areas = [m.area for m in user_memberships(user=ctx.user)]
+    if ctx.communes and not areas:
+        areas = list(Area.objects.filter(pk__in=ctx.communes))
+    codes = {code for area in areas for code in area_codes_up(area)}
+    if not codes:
+        return
+    counts: dict[str, int] = {}
+    for result in results:
+        if result is not None:
+            key = "retry" if result.extra.get("retry") else result.status
+            counts[key] = counts.get(key, 0) + 1
+    publish_on_commit(codes, {
+        "type": "sync.seen", "user": ctx.user.username, "device": str(ctx.device.pk), "round": ctx.round_year,
+        "at": timezone.now().isoformat(), "ops": len(results), "applied": counts.get("applied", 0),
+        "duplicate": counts.get("duplicate", 0), "conflict": counts.get("conflict", 0),
+        "rejected": counts.get("rejected", 0), "retry": counts.get("retry", 0),
+    })
 
 
 def _lock_ops(op_ids: list) -> dict:
@@ -223,6 +251,13 @@ def op_process(*, op: Op, ctx: Context, last_try: bool) -> Result | None:
         if not last_try:
             return None
         return Result(op_id=str(op.op_id), status="rejected", errors=exc.errors, extra={"retry": True}, final=False)
+    except SignedOff as exc:
+        # The commune is signed off and the phone gave no reason: not recorded, so the phone
+        # keeps the operation in its outbox and sends it again (applied once the commune is
+        # reopened, or when sent with a reason). Nothing the surveyor entered is lost.
+        ctx.fresh.clear()
+        return Result(op_id=str(op.op_id), status="rejected", errors=exc.errors,
+                      extra={"retry": True, "signed_off": True}, final=False)
     except DomainError as exc:
         ctx.fresh.clear()
         result = Result(op_id=str(op.op_id), status="rejected", errors=exc.errors or {"non_field_errors": [exc.message]})

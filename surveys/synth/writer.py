@@ -15,12 +15,14 @@ an edit.
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection
 
 from surveys.models import Enrollment, Household, Resident, Visit
 from surveys.sequence import next_seqs
 from surveys.synth.records import Household as HouseholdRecord
+from surveys.text import vi_sort_key_text
 
 # ``seq`` comes last: the COPY rows are prepared without it and finished in ``write``.
 HOUSEHOLD_FIELDS = (
@@ -28,14 +30,17 @@ HOUSEHOLD_FIELDS = (
     "version", "created_at", "updated_at", "seq",
 )  # fmt: skip
 RESIDENT_FIELDS = (
-    "id", "household_id", "commune_id", "position", "full_name", "name_folded", "sex",
+    "id", "household_id", "commune_id", "position", "full_name", "name_folded", "sort_key", "sex",
     "birth_year", "birth_month", "birth_day", "ethnicity", "relation", "national_id",
     "guardian_name", "status", "status_year", "disability", "preschool_completed_year",
     "primary_completed_year", "lower_secondary_graduated_year", "upper_secondary_graduated_year",
     "highest_grade_completed", "literacy_stage", "dropped_out_grade", "dropped_out_year",
     "version", "created_at", "updated_at", "seq",
 )  # fmt: skip
-PERSON_FIELDS = RESIDENT_FIELDS[3:-4]  # position … dropped_out_year: straight from the record
+# position … dropped_out_year: straight from the record (sort_key is computed: _sort_key)
+PERSON_FIELDS = tuple(name for name in RESIDENT_FIELDS[3:-4] if name != "sort_key")
+# The register's Vietnamese sort key; names repeat a lot, so it is remembered.
+_sort_key = lru_cache(maxsize=262144)(vi_sort_key_text)
 ENROLLMENT_FIELDS = ("resident_id", "round_id", "level", "grade", "school")
 VISIT_FIELDS = ("household_id", "round_id", "date", "created_at")
 
@@ -150,7 +155,7 @@ def _household_line(hh: HouseholdRecord, stamp: str) -> str:
 def _resident_lines(hh: HouseholdRecord, stamp: str) -> list[str]:
     commune = hh.village.commune.pk
     return [
-        f"{p.id}\t{hh.id}\t{commune}\t{p.position}\t{_text(p.full_name)}\t{_text(p.name_folded)}\t{p.sex}\t"
+        f"{p.id}\t{hh.id}\t{commune}\t{p.position}\t{_text(p.full_name)}\t{_text(p.name_folded)}\t{_sort_key(p.full_name)}\t{p.sex}\t"
         f"{p.birth_year}\t{N if p.birth_month is None else p.birth_month}\t{N if p.birth_day is None else p.birth_day}\t"
         f"{p.ethnicity}\t{p.relation}\t{p.national_id}\t{_text(p.guardian_name)}\t{p.status}\t"
         f"{N if p.status_year is None else p.status_year}\t{p.disability}\t"
@@ -219,7 +224,8 @@ class BulkWriter:
         fields = {name: getattr(p, name) for name in PERSON_FIELDS}
         commune = p.household.village.commune.pk
         return Resident(
-            id=p.id, household_id=p.household.id, commune_id=commune, version=1, seq=seq, **fields
+            id=p.id, household_id=p.household.id, commune_id=commune, version=1, seq=seq,
+            sort_key=_sort_key(p.full_name), **fields
         )
 
 

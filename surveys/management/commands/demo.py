@@ -37,6 +37,9 @@ class Command(BaseCommand):
                 f"{summary['people']} people (round {round_year})"
             )
             city = Area.objects.get(code=CITY_CODE, kind=AreaKind.CITY)
+            from boards.counters import rebuild
+
+            rebuild(round_year=round_year)  # the live boards' counters (the generator writes in bulk)
         self._accounts(city)
 
     def _accounts(self, city: Area) -> None:

@@ -82,6 +82,9 @@ class Command(BaseCommand):
             commune_code_start=options["code_start"],
             progress=self._progress if options["verbosity"] >= 2 else None,
         )
+        from boards.counters import rebuild
+
+        rebuild(round_year=options["round"] or current_round_year())  # the live boards' counters (bulk writes bypass them)
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
 
     def _progress(self, counts: dict) -> None:
