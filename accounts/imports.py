@@ -106,8 +106,26 @@ def _text(value) -> str:
     return " ".join(str(value).split())
 
 
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a .xlsx is a zip: refuse one that unpacks to more (a zip bomb)
+
+
+def _xlsx_check(data: bytes) -> None:
+    """A real .xlsx: a zip with the Office content-types part, not unpacking to more than the cap."""
+    not_excel = ValidationFailed(errors={"file": [_("This is not an Excel .xlsx file.")]})
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise not_excel from None
+    if "[Content_Types].xml" not in {e.filename for e in entries}:
+        raise not_excel
+    if sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
+        raise ValidationFailed(errors={"file": [_("The file unpacks to more than 200 MB: it is not a plain sheet.")]})
+
+
 def sheet_read(*, data: bytes) -> list[dict]:
     """The rows of the first sheet as dicts keyed by column, with their Excel row number."""
+    _xlsx_check(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError):

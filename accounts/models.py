@@ -31,6 +31,8 @@ class Profile(models.Model):
     class Meta:
         verbose_name = _("surveyor profile")
         verbose_name_plural = _("surveyor profiles")
+        # accounts.pii: district supervisors and city staff see masked national IDs unless given this.
+        permissions = [("view_national_id", _("Can see national ID numbers in full"))]
 
     def __str__(self) -> str:
         return str(self.user)

@@ -4,7 +4,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.pii import for_user
 from areas.access import area_for_user
+from audit.services import record, scope_area
 from dedup import selectors, services
 from dedup.serializers import (
     DecideInput,
@@ -45,7 +47,10 @@ class PairListApi(APIView):
         pairs = selectors.pair_list(user=request.user, status=params.validated_data["status"], area_path=area_path)
         paginator = Pagination()
         page = paginator.paginate_queryset(pairs, request, view=self)
-        return paginator.get_paginated_response([selectors.pair_summary(p) for p in page])
+        rows = [selectors.pair_summary(p) for p in page]
+        record(user=request.user, action="duplicate_list.read", area=scope_area(user=request.user),
+               target="api:dedup/pairs", count=2 * len(rows), request=request)  # fmt: skip
+        return paginator.get_paginated_response(rows)
 
 
 class PairDetailApi(APIView):
@@ -54,7 +59,10 @@ class PairDetailApi(APIView):
     @extend_schema(parameters=[RoundParam], responses={200: PairDetailOutput, **ERRORS})
     def get(self, request, pair_id: int):
         pair = selectors.pair_get(user=request.user, pair_id=pair_id)
-        return Response(selectors.pair_side_by_side(pair=pair, round_year=_round(request)))
+        detail = selectors.pair_side_by_side(pair=pair, round_year=_round(request))
+        record(user=request.user, action="duplicate.read", area=pair.left.commune, target=f"pair:{pair.pk}", count=2,
+               request=request)  # fmt: skip
+        return Response(for_user(detail, user=request.user))
 
 
 class PairDecideApi(APIView):

@@ -9,6 +9,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.pii import mask_national_id, may_see_national_id
+from audit.services import record, scope_area
 from dedup import selectors, services
 from dedup.models import PairStatus
 from dedup.services import MERGE_FIELDS
@@ -67,6 +69,8 @@ def queue(request):
     pairs = selectors.pair_list(user=request.user, status=status)
     page = Paginator(pairs, 50).get_page(request.GET.get("page"))
     summaries = [selectors.pair_summary(p) for p in page.object_list]
+    record(user=request.user, action="duplicate_list.read", area=scope_area(user=request.user), target="page:dedup",
+           count=2 * len(summaries), request=request)  # fmt: skip
     return render(request, "dedup/queue.html", {"page": page, "pairs": summaries, "status": status,
                                                 "statuses": [*PairStatus.choices, ("all", _("All"))]})
 
@@ -90,7 +94,15 @@ def pair(request, pair_id: int):
     if request.method == "POST":
         return _post(request, found, round_year)
     detail = selectors.pair_side_by_side(pair=found, round_year=round_year)
-    context = {"pair": detail, "rows": _rows(detail), "status_label": PairStatus(detail["status"]).label,
+    rows = _rows(detail)
+    if not may_see_national_id(user=request.user):  # compared in full, shown masked (accounts.pii)
+        for row in rows:
+            if row["field"] == "national_id":
+                row["left"] = _display(mask_national_id(detail["left"].get("national_id") or ""))
+                row["right"] = _display(mask_national_id(detail["right"].get("national_id") or ""))
+    record(user=request.user, action="duplicate.read", area=found.left.commune, target=f"pair:{found.pk}", count=2,
+           request=request)  # fmt: skip
+    context = {"pair": detail, "rows": rows, "status_label": PairStatus(detail["status"]).label,
                "reasons": [str(REASONS.get(code, code)) for code in detail["reasons"]],
                "place": [(_("Commune"), "commune_name"), (_("Village"), "village_name"), (_("Household"), "household_number")]}
     return render(request, "dedup/pair.html", context)

@@ -10,12 +10,13 @@ import warnings
 from dataclasses import dataclass
 from typing import NoReturn
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.errors import ValidationFailed
 
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+MAX_UPLOAD_BYTES = getattr(settings, "FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024)  # settings: FIELD_PHOTO_MAX_BYTES
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera; larger is refused before decoding
 MAX_SIDE = 2000  # stored photos are at most 2000 px on their longer side
 JPEG_QUALITY = 80

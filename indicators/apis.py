@@ -68,7 +68,12 @@ class DrilldownApi(APIView):
         ids = selectors.drilldown_ids(area=area, round_year=round_year, rules=rules, key=key)
         paginator = Pagination()
         page = paginator.paginate_queryset(ids, request, view=self)
-        return paginator.get_paginated_response(selectors.people_rows(ids=page, round_year=round_year))
+        rows = selectors.people_rows(ids=page, round_year=round_year)
+        from audit.services import record
+
+        record(user=request.user, action="indicator_list.read", area=area, target=f"indicator:{key}", count=len(rows),
+               details={"round": round_year, "total": len(ids)}, request=request)  # fmt: skip
+        return paginator.get_paginated_response(rows)
 
 
 class SnapshotListCreateApi(APIView):

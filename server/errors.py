@@ -3,13 +3,19 @@
 Every error leaves the API as ``{"message": "…", "errors": {"field": ["…"]}}``.
 """
 
+import logging
+import random
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -48,9 +54,21 @@ def _field_errors(detail) -> dict:
     return [str(detail)]
 
 
+def database_unavailable() -> Response:
+    """503 with a Retry-After (jittered): the database cannot be reached (restarting, failing over).
+    The client sends the request again; a sync push is idempotent (docs/reliability.md)."""
+    message = _("The database is unavailable for a moment; nothing was lost, try again shortly.")
+    response = Response({"message": message, "errors": {}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    response["Retry-After"] = str(random.randint(2, 10))  # noqa: S311 - jitter, not security
+    return response
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response({"message": exc.message, "errors": exc.errors}, status=exc.status_code)
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("database unavailable: %s", exc.__class__.__name__, exc_info=True)
+        return database_unavailable()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):

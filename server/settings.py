@@ -5,12 +5,14 @@ Celery tasks run in-process. Production: set DATABASE_URL, REDIS_URL,
 SECRET_KEY, ALLOWED_HOSTS and leave DEBUG off. See docs/settings.md.
 """
 
+import datetime
 import os
 import sys
 import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from server.env import env_bool, env_database, env_int, env_list, env_redis, env_str
@@ -55,11 +57,16 @@ INSTALLED_APPS = [
     "boards",
     "dedup",
     "field",
+    "reports",
+    "register",
+    "audit",
+    "axes",  # sign-in lockout (accounts/lockout.py, docs/security.md)
 ]
 
 MIDDLEWARE = [
     "sync.limits.PushGate",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "server.middleware.VietnameseFirstLocaleMiddleware",
@@ -69,6 +76,7 @@ MIDDLEWARE = [
     "accounts.middleware.PasswordChangeRequiredMiddleware",  # first sign-in: choose a password first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout answer
 ]
 
 ROOT_URLCONF = "server.urls"
@@ -86,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # {{ csp_nonce }}
             ],
         },
     },
@@ -138,7 +147,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -149,6 +158,20 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_SAVE_EVERY_REQUEST = True  # idle sessions expire, active ones do not
+
+# Sign-in lockout (django-axes, docs/security.md): failures counted per username AND
+# address together, so a school sharing one address is not locked out by one person.
+AUTHENTICATION_BACKENDS = [
+    "accounts.lockout.LockoutBackend",  # axes' check first: a locked-out pair is refused
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 
 # --- Language and time ----------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -164,6 +187,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Export files (reports/): where they are written, how long they are kept, when a job counts as dead
+REPORTS_EXPORT_DIR = Path(env_str("REPORTS_EXPORT_DIR", str(MEDIA_ROOT / "exports")))
+REPORTS_RETENTION_DAYS = env_int("REPORTS_RETENTION_DAYS", 7, minimum=1)
+REPORTS_HEARTBEAT_TIMEOUT = env_int("REPORTS_HEARTBEAT_TIMEOUT", 120, minimum=30)  # seconds without a beat
+REPORTS_PENDING_TIMEOUT = env_int("REPORTS_PENDING_TIMEOUT", 900, minimum=60)  # seconds waiting for a worker
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -230,21 +258,46 @@ PWA_APP_SPLASH_SCREEN = []
 # a new value makes phones download the shell again, like a code change does.
 FIELD_APP_RELEASE = env_str("FIELD_APP_RELEASE", "")
 
+# --- Content-Security-Policy (Django's own, docs/security.md) ----------------
+# Scripts and styles only from our own origin or with the per-response nonce: no inline
+# script, no inline handler, no eval. 'self' in connect-src covers the same-origin websockets.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 # --- Production safety (DEBUG off) ----------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The register's covering indexes (INCLUDE) are PostgreSQL-only; SQLite ignores the extra columns.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)  # a year; 0 turns HSTS off
     SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
     # Preloading is hard to undo: opt in explicitly.
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     if not SECURE_HSTS_PRELOAD:
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+
+CSRF_FAILURE_VIEW = "server.handlers.csrf_failure"  # JSON under /api/ (docs/security.md)
+
+# --- Uploads (docs/security.md) ----------------------------------------------
+FIELD_PHOTO_MAX_BYTES = env_int("FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=100_000)  # one form photo
 
 # --- Sync -------------------------------------------------------------------
 SYNC_MAX_IN_FLIGHT = env_int("SYNC_MAX_IN_FLIGHT", 64, minimum=1)  # push requests held per process
@@ -263,4 +316,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # axes logs every sign-in at INFO; lockouts are WARNING.
+    "loggers": {"axes": {"level": env_str("AXES_LOG_LEVEL", "WARNING")}},
 }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from server import views
 
@@ -21,9 +21,25 @@ urlpatterns = [
     path("api/", include("boards.urls")),
     path("api/", include("dedup.urls")),
     path("dedup/", include("dedup.pages")),
+    path("boards/", include("boards.pages")),
+    path("api/", include("register.urls")),
+    path("register/", include("register.pages")),
+    path("api/", include("reports.urls")),
+    path("reports/", include("reports.pages")),
+    path("api/", include("reports.import_urls")),
+    path("reports/import/", include("reports.import_pages")),
+    path("api/", include("audit.urls")),
+    path("audit/", include("audit.pages")),
     path("", include("accounts.urls")),
     path("", include("field.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("pwa.urls")),
 ]
+
+# JSON errors under /api/, HTML elsewhere (server/handlers.py, docs/security.md).
+handler400 = "server.handlers.bad_request"
+handler403 = "server.handlers.permission_denied"
+handler404 = "server.handlers.page_not_found"
+handler500 = "server.handlers.server_error"

@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from areas.access import user_memberships
+from surveys.serializers import ErrorOutput
 
 
 class LoginView(auth_views.LoginView):
@@ -62,12 +63,23 @@ class TokenApi(APIView):
 
     @extend_schema(
         request=AuthTokenSerializer,
-        responses={200: inline_serializer("TokenOutput", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+            400: ErrorOutput,
+            429: ErrorOutput,
+        },
         auth=[],
     )
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        valid = serializer.is_valid()
+        # authenticate() saw the DRF request: axes flagged the lockout there, not on the HttpRequest.
+        if getattr(request, "axes_locked_out", False):
+            from accounts.lockout import lockout_response
+
+            return lockout_response(request._request)
+        if not valid:
+            raise exceptions.ValidationError(serializer.errors)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 

@@ -18,6 +18,7 @@ export function h(tag, props, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
     else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key === "style") el.style.cssText = value; // CSSOM, allowed by the CSP (a style attribute is not)
     else if (key === "value") el.value = value;
     else if (key === "checked" || key === "selected" || key === "disabled") el[key] = !!value;
     else el.setAttribute(key, value === true ? "" : value);
