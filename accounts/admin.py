@@ -30,7 +30,16 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_display = ["created_at", "filename", "area", "created_by", "status", "finished_at"]
     list_filter = ["status"]
     exclude = ["rows"]
-    readonly_fields = ["area", "created_by", "filename", "status", "report", "summary", "error", "finished_at"]
+    readonly_fields = [
+        "area",
+        "created_by",
+        "filename",
+        "status",
+        "report",
+        "summary",
+        "error",
+        "finished_at",
+    ]
 
     def has_add_permission(self, request):
         return False

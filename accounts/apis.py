@@ -27,11 +27,16 @@ ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
 
 
 def _villages(*, commune: Area, codes: list[str]) -> list[Area]:
-    found = {v.code: v for v in Area.objects.filter(kind=AreaKind.VILLAGE, parent=commune, code__in=codes)}
+    found = {
+        v.code: v
+        for v in Area.objects.filter(kind=AreaKind.VILLAGE, parent=commune, code__in=codes)
+    }
     unknown = [c for c in codes if c not in found]
     if unknown:
         message = _("No village with code %(code)s in %(commune)s.")
-        raise ValidationFailed(errors={"villages": [message % {"code": c, "commune": commune.name} for c in unknown]})
+        raise ValidationFailed(
+            errors={"villages": [message % {"code": c, "commune": commune.name} for c in unknown]}
+        )
     return [found[c] for c in dict.fromkeys(codes)]
 
 
@@ -48,7 +53,16 @@ class TeamApi(APIView):
         commune = selectors.managed_commune(user=request.user, code=code)
         round_year = round_current()
         team = selectors.commune_team(commune=commune, round_year=round_year, viewer=request.user)
-        return Response(TeamOutput({"commune": commune, "round": round_year, "villages": team.villages, "members": team.members}).data)
+        return Response(
+            TeamOutput(
+                {
+                    "commune": commune,
+                    "round": round_year,
+                    "villages": team.villages,
+                    "members": team.members,
+                }
+            ).data
+        )
 
 
 class SurveyorCreateApi(APIView):
@@ -61,7 +75,9 @@ class SurveyorCreateApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         villages = _villages(commune=commune, codes=fields.pop("villages"))
-        created = services.surveyor_create(actor=request.user, commune=commune, villages=villages, **fields)
+        created = services.surveyor_create(
+            actor=request.user, commune=commune, villages=villages, **fields
+        )
         body = SurveyorOutput(_row(request=request, commune=commune, user_id=created.user.pk)).data
         return Response({**body, "password": created.password}, status=status.HTTP_201_CREATED)
 
@@ -79,14 +95,20 @@ class SurveyorApi(APIView):
         if {"full_name", "phone", "school"} & fields.keys():
             profile = selectors.profile_of(member)
             services.surveyor_update(
-                actor=request.user, commune=commune, user=member,
+                actor=request.user,
+                commune=commune,
+                user=member,
                 full_name=fields.get("full_name", selectors.user_full_name(member)),
                 phone=fields.get("phone", profile.phone if profile else ""),
                 school=fields.get("school", profile.school if profile else ""),
             )
         if "active" in fields:
-            services.account_set_active(actor=request.user, commune=commune, user=member, active=fields["active"])
-        return Response(SurveyorOutput(_row(request=request, commune=commune, user_id=member.pk)).data)
+            services.account_set_active(
+                actor=request.user, commune=commune, user=member, active=fields["active"]
+            )
+        return Response(
+            SurveyorOutput(_row(request=request, commune=commune, user_id=member.pk)).data
+        )
 
 
 class SurveyorVillagesApi(APIView):
@@ -99,8 +121,12 @@ class SurveyorVillagesApi(APIView):
         data = VillagesInput(data=request.data)
         data.is_valid(raise_exception=True)
         villages = _villages(commune=commune, codes=data.validated_data["villages"])
-        services.surveyor_villages_assign(actor=request.user, commune=commune, user=member, villages=villages)
-        return Response(SurveyorOutput(_row(request=request, commune=commune, user_id=member.pk)).data)
+        services.surveyor_villages_assign(
+            actor=request.user, commune=commune, user=member, villages=villages
+        )
+        return Response(
+            SurveyorOutput(_row(request=request, commune=commune, user_id=member.pk)).data
+        )
 
 
 class PasswordResetApi(APIView):

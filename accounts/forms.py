@@ -19,10 +19,14 @@ class ProfileForm(forms.Form):
 
 class SurveyorForm(ProfileForm):
     username = forms.CharField(
-        label=_("Username"), max_length=150, required=False,
+        label=_("Username"),
+        max_length=150,
+        required=False,
         help_text=_("Leave empty to make one from the name, e.g. namnv.11311."),
     )
-    villages = forms.MultipleChoiceField(label=_("Villages"), required=False, widget=forms.CheckboxSelectMultiple)
+    villages = forms.MultipleChoiceField(
+        label=_("Villages"), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,7 +34,9 @@ class SurveyorForm(ProfileForm):
 
 
 class VillagesForm(forms.Form):
-    villages = forms.MultipleChoiceField(label=_("Villages"), required=False, widget=forms.CheckboxSelectMultiple)
+    villages = forms.MultipleChoiceField(
+        label=_("Villages"), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,11 +44,15 @@ class VillagesForm(forms.Form):
 
 
 class SurveyorsForm(forms.Form):
-    surveyors = forms.MultipleChoiceField(label=_("Surveyors"), required=False, widget=forms.CheckboxSelectMultiple)
+    surveyors = forms.MultipleChoiceField(
+        label=_("Surveyors"), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["surveyors"].choices = [(str(m.user.pk), f"{m.name} ({m.user.username})") for m in members]
+        self.fields["surveyors"].choices = [
+            (str(m.user.pk), f"{m.name} ({m.user.username})") for m in members
+        ]
 
 
 class ImportForm(forms.Form):

@@ -68,7 +68,9 @@ def template_workbook(*, area: Area) -> bytes:
     help_sheet.column_dimensions["B"].width = 100
     villages = book.create_sheet(_("Villages").replace("/", "-"))
     villages.append([_("Commune code"), _("Commune"), _("Village code"), _("Village")])
-    rows = Area.objects.filter(kind=AreaKind.VILLAGE, parent__in=communes_below(area=area)).select_related("parent")
+    rows = Area.objects.filter(
+        kind=AreaKind.VILLAGE, parent__in=communes_below(area=area)
+    ).select_related("parent")
     for village in rows.order_by("parent__code", "code"):
         villages.append([village.parent.code, village.parent.name, village.code, village.name])
     out = io.BytesIO()
@@ -106,7 +108,9 @@ def _text(value) -> str:
     return " ".join(str(value).split())
 
 
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a .xlsx is a zip: refuse one that unpacks to more (a zip bomb)
+MAX_UNPACKED_BYTES = (
+    200 * 1024 * 1024
+)  # a .xlsx is a zip: refuse one that unpacks to more (a zip bomb)
 
 
 def _xlsx_check(data: bytes) -> None:
@@ -120,7 +124,9 @@ def _xlsx_check(data: bytes) -> None:
     if "[Content_Types].xml" not in {e.filename for e in entries}:
         raise not_excel
     if sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
-        raise ValidationFailed(errors={"file": [_("The file unpacks to more than 200 MB: it is not a plain sheet.")]})
+        raise ValidationFailed(
+            errors={"file": [_("The file unpacks to more than 200 MB: it is not a plain sheet.")]}
+        )
 
 
 def sheet_read(*, data: bytes) -> list[dict]:
@@ -136,14 +142,23 @@ def sheet_read(*, data: bytes) -> list[dict]:
         keys = [ALIASES.get(h, h) for h in header]
         missing = [c for c in ("username", "villages") if c not in keys]
         if missing:
-            raise ValidationFailed(errors={"file": [_("Missing columns: %(columns)s. Use the template.") % {"columns": ", ".join(missing)}]})
+            raise ValidationFailed(
+                errors={
+                    "file": [
+                        _("Missing columns: %(columns)s. Use the template.")
+                        % {"columns": ", ".join(missing)}
+                    ]
+                }
+            )
         found = []
         for number, values in enumerate(rows, start=2):
             row = {k: _text(v) for k, v in zip(keys, values, strict=False) if k in COLUMNS}
             if not any(row.values()):
                 continue
             if len(found) >= MAX_ROWS:
-                raise ValidationFailed(errors={"file": [_("At most %(n)d rows per file.") % {"n": MAX_ROWS}]})
+                raise ValidationFailed(
+                    errors={"file": [_("At most %(n)d rows per file.") % {"n": MAX_ROWS}]}
+                )
             found.append({"row": number, **{c: row.get(c, "") for c in COLUMNS}})
         return found
     finally:
@@ -188,16 +203,22 @@ def _chunks(items: list, size: int = 500):
 def _context(*, area: Area, usernames: list[str]) -> Context:
     communes = {c.code: c for c in communes_below(area=area)}
     villages = {
-        (v.parent_id, v.code): v for v in Area.objects.filter(kind=AreaKind.VILLAGE, parent__in=communes.values())
+        (v.parent_id, v.code): v
+        for v in Area.objects.filter(kind=AreaKind.VILLAGE, parent__in=communes.values())
     }
     users = {}
     for chunk in _chunks(sorted(set(usernames))):
-        users.update({u.username: u for u in User.objects.filter(username__in=chunk).select_related("account_profile")})
+        users.update(
+            {
+                u.username: u
+                for u in User.objects.filter(username__in=chunk).select_related("account_profile")
+            }
+        )
     assigned, teams, managers = {}, {}, set()
     for chunk in _chunks([u.pk for u in users.values()]):
-        for user_id, role, area_id, parent_id in Membership.objects.filter(user_id__in=chunk).values_list(
-            "user_id", "role", "area_id", "area__parent_id"
-        ):
+        for user_id, role, area_id, parent_id in Membership.objects.filter(
+            user_id__in=chunk
+        ).values_list("user_id", "role", "area_id", "area__parent_id"):
             if role == Role.SURVEYOR:
                 assigned.setdefault(user_id, set()).add(area_id)
                 teams.setdefault(user_id, set()).add(parent_id)
@@ -210,7 +231,13 @@ def _context(*, area: Area, usernames: list[str]) -> Context:
         if user.is_staff or user.is_superuser:
             managers.add(user.pk)
     return Context(
-        area=area, communes=communes, villages=villages, users=users, assigned=assigned, teams=teams, managers=managers,
+        area=area,
+        communes=communes,
+        villages=villages,
+        users=users,
+        assigned=assigned,
+        teams=teams,
+        managers=managers,
         village_communes={v.pk: v.parent_id for v in villages.values()},
     )
 
@@ -233,7 +260,11 @@ def _villages_of(row: dict, commune: Area, result: RowResult, ctx: Context) -> l
     for code in [c.strip() for c in re.split(r"[,;\n]", row["villages"]) if c.strip()]:
         village = ctx.villages.get((commune.pk, code))
         if village is None:
-            result.problem("villages", _("No village with code %(code)s in %(commune)s.") % {"code": code, "commune": commune.name})
+            result.problem(
+                "villages",
+                _("No village with code %(code)s in %(commune)s.")
+                % {"code": code, "commune": commune.name},
+            )
         elif village not in villages:
             villages.append(village)
     return villages
@@ -258,7 +289,9 @@ def _existing_problem(user, commune: Area, ctx: Context) -> str | None:
     return None
 
 
-def _diff(user, row: dict, villages: list[Area], active: bool, ctx: Context, commune: Area) -> list[str]:
+def _diff(
+    user, row: dict, villages: list[Area], active: bool, ctx: Context, commune: Area
+) -> list[str]:
     profile = getattr(user, "account_profile", None)
     changes = []
     if row["full_name"] and clean_name(row["full_name"]) != user_full_name(user):
@@ -267,7 +300,9 @@ def _diff(user, row: dict, villages: list[Area], active: bool, ctx: Context, com
         changes.append("phone")
     if row["school"] and " ".join(row["school"].split()) != (profile.school if profile else ""):
         changes.append("school")
-    current = {pk for pk in ctx.assigned.get(user.pk, set()) if ctx.village_communes.get(pk) == commune.pk}
+    current = {
+        pk for pk in ctx.assigned.get(user.pk, set()) if ctx.village_communes.get(pk) == commune.pk
+    }
     if current != {v.pk for v in villages}:
         changes.append("villages")
     if user.is_active != active:
@@ -291,7 +326,9 @@ def row_check(row: dict, ctx: Context, seen: set[str]) -> tuple[RowResult, dict 
     active = _active_of(row, result)
     user = ctx.users.get(username)
     name = row["full_name"] or (user_full_name(user) if user else "")
-    for column, messages in profile_errors(full_name=name, phone=row["phone"], school=row["school"]).items():
+    for column, messages in profile_errors(
+        full_name=name, phone=row["phone"], school=row["school"]
+    ).items():
         result.problem(column, messages[0])
     if user is not None and commune is not None:
         problem = _existing_problem(user, commune, ctx)
@@ -304,8 +341,15 @@ def row_check(row: dict, ctx: Context, seen: set[str]) -> tuple[RowResult, dict 
     else:
         result.changes = _diff(user, row, villages, active, ctx, commune)
         result.action = "update" if result.changes else "unchanged"
-    plan = {"username": username, "commune": commune.pk, "villages": [v.pk for v in villages], "active": active,
-            "full_name": name, "phone": row["phone"], "school": row["school"]}
+    plan = {
+        "username": username,
+        "commune": commune.pk,
+        "villages": [v.pk for v in villages],
+        "active": active,
+        "full_name": name,
+        "phone": row["phone"],
+        "school": row["school"],
+    }
     return result, plan
 
 
@@ -332,8 +376,12 @@ def import_check(*, actor, area: Area, filename: str, data: bytes) -> ImportJob:
         raise ValidationFailed(errors={"file": [_("The sheet has no rows.")]})
     results = [result for result, _plan in rows_check(area=area, rows=rows)]
     return ImportJob.objects.create(
-        area=area, created_by=actor, filename=filename[:255], rows=rows,
-        report=[asdict(r) for r in results], summary=report_summary(results),
+        area=area,
+        created_by=actor,
+        filename=filename[:255],
+        rows=rows,
+        report=[asdict(r) for r in results],
+        summary=report_summary(results),
     )
 
 
@@ -354,15 +402,34 @@ def _apply_row(*, actor, area: Area, plan: dict, result: RowResult, source: str)
     villages = list(Area.objects.filter(pk__in=plan["villages"]))
     user = User.objects.filter(username=plan["username"]).first()
     if user is None:
-        surveyor_create(actor=actor, commune=commune, username=plan["username"], full_name=plan["full_name"],
-                        phone=plan["phone"], school=plan["school"], villages=villages, active=plan["active"], source=source)
+        surveyor_create(
+            actor=actor,
+            commune=commune,
+            username=plan["username"],
+            full_name=plan["full_name"],
+            phone=plan["phone"],
+            school=plan["school"],
+            villages=villages,
+            active=plan["active"],
+            source=source,
+        )
         return
     profile = getattr(user, "account_profile", None)
-    surveyor_update(actor=actor, commune=commune, user=user, full_name=plan["full_name"],
-                    phone=plan["phone"] or (profile.phone if profile else ""),
-                    school=plan["school"] or (profile.school if profile else ""), source=source)
-    surveyor_villages_assign(actor=actor, commune=commune, user=user, villages=villages, source=source)
-    account_set_active(actor=actor, commune=commune, user=user, active=plan["active"], source=source)
+    surveyor_update(
+        actor=actor,
+        commune=commune,
+        user=user,
+        full_name=plan["full_name"],
+        phone=plan["phone"] or (profile.phone if profile else ""),
+        school=plan["school"] or (profile.school if profile else ""),
+        source=source,
+    )
+    surveyor_villages_assign(
+        actor=actor, commune=commune, user=user, villages=villages, source=source
+    )
+    account_set_active(
+        actor=actor, commune=commune, user=user, active=plan["active"], source=source
+    )
 
 
 def import_apply(*, job_id: int) -> ImportJob:
@@ -378,20 +445,34 @@ def import_apply(*, job_id: int) -> ImportJob:
         if plan is not None and result.action != "unchanged":
             try:
                 with transaction.atomic():
-                    _apply_row(actor=job.created_by, area=job.area, plan=plan, result=result, source=source)
+                    _apply_row(
+                        actor=job.created_by, area=job.area, plan=plan, result=result, source=source
+                    )
             except DomainError as error:
-                result.problem("username", error.message if not error.errors else "; ".join(
-                    f"{k}: {' '.join(map(str, v))}" for k, v in error.errors.items()))
+                result.problem(
+                    "username",
+                    error.message
+                    if not error.errors
+                    else "; ".join(
+                        f"{k}: {' '.join(map(str, v))}" for k, v in error.errors.items()
+                    ),
+                )
         if index % 50 == 0:
             ImportJob.objects.filter(pk=job.pk).update(summary={**job.summary, "progress": index})
     results = [result for result, _plan in checked]
     job.report, job.summary, job.rows = [asdict(r) for r in results], report_summary(results), []
     job.status, job.finished_at = ImportStatus.DONE, timezone.now()
     job.save(update_fields=["report", "summary", "rows", "status", "finished_at"])
-    event_record(actor=job.created_by, action=Action.BULK_IMPORT, area=job.area,
-                 details={"job": job.pk, "file": job.filename, **job.summary})
+    event_record(
+        actor=job.created_by,
+        action=Action.BULK_IMPORT,
+        area=job.area,
+        details={"job": job.pk, "file": job.filename, **job.summary},
+    )
     return job
 
 
 def import_fail(*, job_id: int, message: str) -> None:
-    ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), rows=[])
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), rows=[]
+    )

@@ -18,8 +18,16 @@ from accounts.selectors import must_change_password
 # What such a user may still reach: signing in and out, the change page itself,
 # static files, the language switch, and the field app's shell and session (it shows the 403 message).
 OPEN_PREFIXES = (
-    "/account/password/", "/login/", "/logout/", "/i18n/", "/static/", "/media/", "/healthz",
-    "/field/", "/serviceworker.js", "/manifest.json",
+    "/account/password/",
+    "/login/",
+    "/logout/",
+    "/i18n/",
+    "/static/",
+    "/media/",
+    "/healthz",
+    "/field/",
+    "/serviceworker.js",
+    "/manifest.json",
 )
 SESSION_FLAG = "pcgd_password_ok"
 
@@ -31,8 +39,12 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         if self._must_change(request):
             if request.path_info.startswith("/api/"):
-                return JsonResponse({"message": password_change_message(request), "errors": {}}, status=403)
-            return redirect(f"{reverse('accounts-password-change')}?next={quote(request.get_full_path())}")
+                return JsonResponse(
+                    {"message": password_change_message(request), "errors": {}}, status=403
+                )
+            return redirect(
+                f"{reverse('accounts-password-change')}?next={quote(request.get_full_path())}"
+            )
         return self.get_response(request)
 
     def _must_change(self, request) -> bool:

@@ -11,16 +11,27 @@ class Profile(models.Model):
     """What a commune officer knows of a surveyor beyond the login: phone, school, team."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="account_profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="account_profile",
     )
     commune = models.ForeignKey(
-        Area, verbose_name=_("team (commune)"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text=_("The commune whose officer manages this account, even while it has no village."),
+        Area,
+        verbose_name=_("team (commune)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "The commune whose officer manages this account, even while it has no village."
+        ),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
     school = models.CharField(_("school"), max_length=200, blank=True, default="")
     must_change_password = models.BooleanField(
-        _("must change password"), default=False,
+        _("must change password"),
+        default=False,
         help_text=_("Set when someone else chose the password; cleared when the user changes it."),
     )
     created_by = models.ForeignKey(
@@ -45,8 +56,12 @@ class FirstPassword(models.Model):
     their password, when the officer says the cards are printed, or when it expires.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="first_password")
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="first_password"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     secret = models.TextField()  # Fernet token, key derived from SECRET_KEY
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
@@ -76,17 +91,33 @@ class AccountEvent(models.Model):
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
     target = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="account_events",
     )
     target_username = models.CharField(_("username"), max_length=150, blank=True, default="")
     area = models.ForeignKey(
-        Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text=_("The commune (or the area of an import) the change belongs to; decides who may read it."),
+        Area,
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "The commune (or the area of an import) the change belongs to; decides who may read it."
+        ),
     )
     details = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -109,7 +140,12 @@ class AccountEvent(models.Model):
         ]
 
 
-FIELD_LABELS = {"full_name": _("Full name"), "phone": _("Phone"), "school": _("School"), "active": _("Active")}
+FIELD_LABELS = {
+    "full_name": _("Full name"),
+    "phone": _("Phone"),
+    "school": _("School"),
+    "active": _("Active"),
+}
 
 
 def _shown(value) -> str:
@@ -134,11 +170,15 @@ class ImportJob(models.Model):
     """
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     filename = models.CharField(max_length=255, blank=True, default="")
-    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKED)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKED
+    )
     rows = models.JSONField(default=list, blank=True)
     report = models.JSONField(default=list, blank=True)
     summary = models.JSONField(default=dict, blank=True)
@@ -148,7 +188,10 @@ class ImportJob(models.Model):
         verbose_name = _("account import")
         verbose_name_plural = _("account imports")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=[s.value for s in ImportStatus]), name="import_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in ImportStatus]),
+                name="import_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,9 @@ from rest_framework.permissions import BasePermission
 
 def password_change_message(request) -> str:
     url = request.build_absolute_uri(reverse("accounts-password-change"))
-    return _("Change your password first: open %(url)s in the browser, sign in and choose a new password.") % {"url": url}
+    return _(
+        "Change your password first: open %(url)s in the browser, sign in and choose a new password."
+    ) % {"url": url}
 
 
 class PasswordChanged(BasePermission):
@@ -22,5 +24,7 @@ class PasswordChanged(BasePermission):
         from accounts.selectors import must_change_password
 
         if must_change_password(user=request.user):
-            raise PermissionDenied(password_change_message(request), code="password_change_required")
+            raise PermissionDenied(
+                password_change_message(request), code="password_change_required"
+            )
         return True

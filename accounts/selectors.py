@@ -60,11 +60,15 @@ def managed_roots(*, user) -> list[Area]:
 def communes_below(*, area: Area) -> QuerySet[Area]:
     if area.kind == AreaKind.COMMUNE:
         return Area.objects.filter(pk=area.pk)
-    return Area.objects.filter(kind=AreaKind.COMMUNE, path__startswith=area.path).select_related("parent")
+    return Area.objects.filter(kind=AreaKind.COMMUNE, path__startswith=area.path).select_related(
+        "parent"
+    )
 
 
 def team_users(*, commune: Area) -> QuerySet:
-    in_team = Q(account_profile__commune=commune) | Q(memberships__role=Role.SURVEYOR, memberships__area__parent=commune)
+    in_team = Q(account_profile__commune=commune) | Q(
+        memberships__role=Role.SURVEYOR, memberships__area__parent=commune
+    )
     return User.objects.filter(pk__in=User.objects.filter(in_team).values("pk"))
 
 
@@ -72,7 +76,9 @@ def team_member(*, user, commune: Area, user_id: int):
     """A surveyor of this commune's team, for a manager of the commune, or NotFound."""
     if not user_can_manage(user=user, area=commune):
         raise NotFound()
-    member = team_users(commune=commune).filter(pk=user_id).select_related("account_profile").first()
+    member = (
+        team_users(commune=commune).filter(pk=user_id).select_related("account_profile").first()
+    )
     if member is None:
         raise NotFound()
     return member
@@ -152,27 +158,42 @@ def _progress(*, commune: Area, round_year: int) -> dict[int, tuple[int, int]]:
     rows = (
         Household.objects.filter(village__parent=commune, deleted_at__isnull=True)
         .values("village_id")
-        .annotate(total=Count("id", distinct=True), visited=Count("visits", filter=Q(visits__round_id=round_year)))
+        .annotate(
+            total=Count("id", distinct=True),
+            visited=Count("visits", filter=Q(visits__round_id=round_year)),
+        )
     )
     return {r["village_id"]: (r["visited"], r["total"]) for r in rows}
 
 
 def commune_team(*, commune: Area, round_year: int, viewer) -> Team:
-    villages = {v.pk: VillageRow(village=v) for v in Area.objects.filter(kind=AreaKind.VILLAGE, parent=commune)}
+    villages = {
+        v.pk: VillageRow(village=v)
+        for v in Area.objects.filter(kind=AreaKind.VILLAGE, parent=commune)
+    }
     for village_id, (visited, total) in _progress(commune=commune, round_year=round_year).items():
         if village_id in villages:
             villages[village_id].visited, villages[village_id].total = visited, total
     users = team_users(commune=commune).select_related("account_profile")
-    pending = set(FirstPassword.objects.filter(issued_by=viewer, expires_at__gt=timezone.now()).values_list("user_id", flat=True))
+    pending = set(
+        FirstPassword.objects.filter(issued_by=viewer, expires_at__gt=timezone.now()).values_list(
+            "user_id", flat=True
+        )
+    )
     members = {}
     for user in users:
         profile = profile_of(user)
         members[user.pk] = MemberRow(
-            user=user, name=user_full_name(user) or user.username,
-            phone=profile.phone if profile else "", school=profile.school if profile else "",
-            must_change_password=bool(profile and profile.must_change_password), pending_card=user.pk in pending,
+            user=user,
+            name=user_full_name(user) or user.username,
+            phone=profile.phone if profile else "",
+            school=profile.school if profile else "",
+            must_change_password=bool(profile and profile.must_change_password),
+            pending_card=user.pk in pending,
         )
-    assigned = Membership.objects.filter(role=Role.SURVEYOR, area__parent=commune).values_list("user_id", "area_id")
+    assigned = Membership.objects.filter(role=Role.SURVEYOR, area__parent=commune).values_list(
+        "user_id", "area_id"
+    )
     for user_id, village_id in assigned:
         if user_id in members and village_id in villages:
             villages[village_id].surveyors.append(members[user_id])
@@ -192,13 +213,23 @@ def commune_summaries(*, area: Area) -> list[dict]:
     """Each commune below ``area`` with its number of villages and surveyors (two grouped queries)."""
     communes = list(communes_below(area=area).order_by("path"))
     villages = dict(
-        Area.objects.filter(kind=AreaKind.VILLAGE, parent__in=communes).values("parent_id").annotate(n=Count("id")).values_list("parent_id", "n")
+        Area.objects.filter(kind=AreaKind.VILLAGE, parent__in=communes)
+        .values("parent_id")
+        .annotate(n=Count("id"))
+        .values_list("parent_id", "n")
     )
     surveyors = dict(
-        Membership.objects.filter(role=Role.SURVEYOR, area__parent__in=communes, user__is_active=True)
-        .values("area__parent_id").annotate(n=Count("user_id", distinct=True)).values_list("area__parent_id", "n")
+        Membership.objects.filter(
+            role=Role.SURVEYOR, area__parent__in=communes, user__is_active=True
+        )
+        .values("area__parent_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("area__parent_id", "n")
     )
-    return [{"commune": c, "villages": villages.get(c.pk, 0), "surveyors": surveyors.get(c.pk, 0)} for c in communes]
+    return [
+        {"commune": c, "villages": villages.get(c.pk, 0), "surveyors": surveyors.get(c.pk, 0)}
+        for c in communes
+    ]
 
 
 # --- Cards, audit, imports -----------------------------------------------------
@@ -213,11 +244,17 @@ class Card:
 
 def login_cards(*, viewer, commune: Area) -> list[Card]:
     """First passwords issued by ``viewer`` for the commune's team, still waiting (never anyone else's)."""
-    waiting = (
-        FirstPassword.objects.filter(issued_by=viewer, expires_at__gt=timezone.now(), user__in=team_users(commune=commune))
-        .select_related("user")
-    )
-    cards = [Card(name=user_full_name(f.user) or f.user.username, username=f.user.username, password=unseal(f.secret)) for f in waiting]
+    waiting = FirstPassword.objects.filter(
+        issued_by=viewer, expires_at__gt=timezone.now(), user__in=team_users(commune=commune)
+    ).select_related("user")
+    cards = [
+        Card(
+            name=user_full_name(f.user) or f.user.username,
+            username=f.user.username,
+            password=unseal(f.secret),
+        )
+        for f in waiting
+    ]
     return sorted((c for c in cards if c.password), key=lambda c: vi_name_sort_key(c.name))
 
 
@@ -229,7 +266,11 @@ def events_visible(*, user) -> QuerySet[AccountEvent]:
 
 
 def events_for_area(*, user, area: Area) -> QuerySet[AccountEvent]:
-    return events_visible(user=user).filter(area__path__startswith=area.path).select_related("actor", "area")
+    return (
+        events_visible(user=user)
+        .filter(area__path__startswith=area.path)
+        .select_related("actor", "area")
+    )
 
 
 def import_job(*, user, job_id: int) -> ImportJob:
@@ -237,4 +278,3 @@ def import_job(*, user, job_id: int) -> ImportJob:
     if job is None or not user_can_manage(user=user, area=job.area):
         raise NotFound()
     return job
-

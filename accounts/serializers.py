@@ -42,14 +42,18 @@ class SurveyorCreateInput(serializers.Serializer):
     username = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     school = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    villages = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list)
+    villages = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, default=list
+    )
 
 
 class SurveyorUpdateInput(serializers.Serializer):
     full_name = serializers.CharField(max_length=150, required=False)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     school = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    active = serializers.BooleanField(required=False, help_text=_("false deactivates the account, true reactivates it"))
+    active = serializers.BooleanField(
+        required=False, help_text=_("false deactivates the account, true reactivates it")
+    )
 
 
 class VillagesInput(serializers.Serializer):

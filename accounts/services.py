@@ -56,7 +56,11 @@ def _require_member(*, actor, commune: Area, user) -> None:
 
 def _require_plain(*, user) -> None:
     if not user_is_plain_surveyor(user=user):
-        raise NotAllowed(_("This account has other roles than surveyor; the city staff manage it in the administration."))
+        raise NotAllowed(
+            _(
+                "This account has other roles than surveyor; the city staff manage it in the administration."
+            )
+        )
 
 
 def clean_phone(value: str) -> str:
@@ -78,7 +82,9 @@ def profile_errors(*, full_name: str, phone: str, school: str) -> dict[str, list
 
 def username_error(username: str) -> str | None:
     if not USERNAME.match(username):
-        return _("3 to 150 characters: lower-case letters without diacritics, digits, dot, dash or underscore.")
+        return _(
+            "3 to 150 characters: lower-case letters without diacritics, digits, dot, dash or underscore."
+        )
     return None
 
 
@@ -101,21 +107,37 @@ def _split_name(name: str) -> tuple[str, str]:
 # --- audit -------------------------------------------------------------------
 
 
-def event_record(*, actor, action: str, target=None, area: Area | None = None, details: dict | None = None) -> AccountEvent:
+def event_record(
+    *, actor, action: str, target=None, area: Area | None = None, details: dict | None = None
+) -> AccountEvent:
     return AccountEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None, action=action, target=target,
-        target_username=target.username if target is not None else "", area=area, details=details or {},
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target=target,
+        target_username=target.username if target is not None else "",
+        area=area,
+        details=details or {},
     )
 
 
 def _villages_events(*, actor, user, commune: Area, added, removed, source: str = "") -> None:
     extra = {"source": source} if source else {}
     for village in added:
-        event_record(actor=actor, action=Action.ASSIGN, target=user, area=commune,
-                     details={"village": village.code, "village_name": village.name, **extra})
+        event_record(
+            actor=actor,
+            action=Action.ASSIGN,
+            target=user,
+            area=commune,
+            details={"village": village.code, "village_name": village.name, **extra},
+        )
     for village in removed:
-        event_record(actor=actor, action=Action.UNASSIGN, target=user, area=commune,
-                     details={"village": village.code, "village_name": village.name, **extra})
+        event_record(
+            actor=actor,
+            action=Action.UNASSIGN,
+            target=user,
+            area=commune,
+            details={"village": village.code, "village_name": village.name, **extra},
+        )
 
 
 # --- passwords -----------------------------------------------------------------
@@ -127,7 +149,12 @@ def _issue_password(*, actor, user) -> str:
     user.set_password(password)
     user.save(update_fields=["password"])
     FirstPassword.objects.update_or_create(
-        user=user, defaults={"issued_by": actor, "secret": seal(password), "expires_at": timezone.now() + FIRST_PASSWORD_TTL}
+        user=user,
+        defaults={
+            "issued_by": actor,
+            "secret": seal(password),
+            "expires_at": timezone.now() + FIRST_PASSWORD_TTL,
+        },
     )
     Profile.objects.update_or_create(user=user, defaults={"must_change_password": True})
     return password
@@ -141,7 +168,9 @@ def _end_sessions(*, user) -> None:
 def first_passwords_forget(*, actor, commune: Area) -> int:
     """The officer printed the cards: drop the sealed passwords they issued for this team."""
     _require_manager(actor=actor, commune=commune)
-    deleted, _rows = FirstPassword.objects.filter(issued_by=actor, user__in=team_users(commune=commune)).delete()
+    deleted, _rows = FirstPassword.objects.filter(
+        issued_by=actor, user__in=team_users(commune=commune)
+    ).delete()
     return deleted
 
 
@@ -155,13 +184,23 @@ def first_passwords_purge() -> int:
 
 @transaction.atomic
 def surveyor_create(
-    *, actor, commune: Area, full_name: str, username: str = "", phone: str = "", school: str = "",
-    villages: list[Area] | tuple = (), active: bool = True, source: str = "",
+    *,
+    actor,
+    commune: Area,
+    full_name: str,
+    username: str = "",
+    phone: str = "",
+    school: str = "",
+    villages: list[Area] | tuple = (),
+    active: bool = True,
+    source: str = "",
 ) -> Created:
     """A new surveyor account on the commune's team, with a generated first password."""
     _require_manager(actor=actor, commune=commune)
     errors = profile_errors(full_name=full_name, phone=phone, school=school)
-    username = (username or "").strip().lower() or username_suggest(full_name=full_name, commune=commune)
+    username = (username or "").strip().lower() or username_suggest(
+        full_name=full_name, commune=commune
+    )
     problem = username_error(username)
     if problem:
         errors["username"] = [problem]
@@ -170,21 +209,42 @@ def surveyor_create(
     if errors:
         raise ValidationFailed(errors=errors)
     last, first = _split_name(full_name)
-    user = User.objects.create(username=username, last_name=last, first_name=first, is_active=active)
+    user = User.objects.create(
+        username=username, last_name=last, first_name=first, is_active=active
+    )
     Profile.objects.create(
-        user=user, commune=commune, phone=clean_phone(phone), school=" ".join((school or "").split()),
-        must_change_password=True, created_by=actor if actor.is_authenticated else None,
+        user=user,
+        commune=commune,
+        phone=clean_phone(phone),
+        school=" ".join((school or "").split()),
+        must_change_password=True,
+        created_by=actor if actor.is_authenticated else None,
     )
     password = _issue_password(actor=actor, user=user)
-    details = {"full_name": clean_name(full_name), "phone": clean_phone(phone), "school": school or "", "active": active}
-    event_record(actor=actor, action=Action.CREATE, target=user, area=commune, details={"after": details, **({"source": source} if source else {})})
+    details = {
+        "full_name": clean_name(full_name),
+        "phone": clean_phone(phone),
+        "school": school or "",
+        "active": active,
+    }
+    event_record(
+        actor=actor,
+        action=Action.CREATE,
+        target=user,
+        area=commune,
+        details={"after": details, **({"source": source} if source else {})},
+    )
     added, removed = surveyor_villages_set(user=user, commune=commune, villages=villages)
-    _villages_events(actor=actor, user=user, commune=commune, added=added, removed=removed, source=source)
+    _villages_events(
+        actor=actor, user=user, commune=commune, added=added, removed=removed, source=source
+    )
     return Created(user=user, password=password)
 
 
 @transaction.atomic
-def surveyor_update(*, actor, commune: Area, user, full_name: str, phone: str, school: str, source: str = "") -> bool:
+def surveyor_update(
+    *, actor, commune: Area, user, full_name: str, phone: str, school: str, source: str = ""
+) -> bool:
     """Name, phone and school; True when anything changed (audited with before/after)."""
     _require_member(actor=actor, commune=commune, user=user)
     _require_plain(user=user)
@@ -193,7 +253,11 @@ def surveyor_update(*, actor, commune: Area, user, full_name: str, phone: str, s
         raise ValidationFailed(errors=errors)
     profile = profile_of(user) or Profile(user=user, commune=commune)
     before = {"full_name": user_full_name(user), "phone": profile.phone, "school": profile.school}
-    after = {"full_name": clean_name(full_name), "phone": clean_phone(phone), "school": " ".join((school or "").split())}
+    after = {
+        "full_name": clean_name(full_name),
+        "phone": clean_phone(phone),
+        "school": " ".join((school or "").split()),
+    }
     if profile.commune_id is None:
         profile.commune = commune
         profile.save()
@@ -204,18 +268,30 @@ def surveyor_update(*, actor, commune: Area, user, full_name: str, phone: str, s
     profile.phone, profile.school = after["phone"], after["school"]
     profile.save()
     changed = {k for k in after if before[k] != after[k]}
-    event_record(actor=actor, action=Action.UPDATE, target=user, area=commune, details={
-        "before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}, **({"source": source} if source else {}),
-    })
+    event_record(
+        actor=actor,
+        action=Action.UPDATE,
+        target=user,
+        area=commune,
+        details={
+            "before": {k: before[k] for k in changed},
+            "after": {k: after[k] for k in changed},
+            **({"source": source} if source else {}),
+        },
+    )
     return True
 
 
 @transaction.atomic
-def surveyor_villages_assign(*, actor, commune: Area, user, villages: list[Area], source: str = "") -> tuple[list, list]:
+def surveyor_villages_assign(
+    *, actor, commune: Area, user, villages: list[Area], source: str = ""
+) -> tuple[list, list]:
     """Make the surveyor's villages in this commune exactly ``villages`` (assign and unassign)."""
     _require_member(actor=actor, commune=commune, user=user)
     added, removed = surveyor_villages_set(user=user, commune=commune, villages=villages)
-    _villages_events(actor=actor, user=user, commune=commune, added=added, removed=removed, source=source)
+    _villages_events(
+        actor=actor, user=user, commune=commune, added=added, removed=removed, source=source
+    )
     return added, removed
 
 
@@ -226,13 +302,20 @@ def village_surveyors_assign(*, actor, village: Area, users: list) -> tuple[list
     _require_manager(actor=actor, commune=commune)
     team = {u.pk: u for u in team_users(commune=commune)}
     if any(u.pk not in team for u in users):
-        raise ValidationFailed(errors={"surveyors": [_("Choose surveyors of this commune's team.")]})
+        raise ValidationFailed(
+            errors={"surveyors": [_("Choose surveyors of this commune's team.")]}
+        )
     wanted = {u.pk for u in users}
     current = set(village.memberships.filter(role="surveyor").values_list("user_id", flat=True))
     added, removed = [], []
     for user_id in sorted(wanted | current):
         user = team.get(user_id) or User.objects.get(pk=user_id)
-        villages = [m.area for m in user.memberships.filter(role="surveyor", area__parent=commune).select_related("area")]
+        villages = [
+            m.area
+            for m in user.memberships.filter(role="surveyor", area__parent=commune).select_related(
+                "area"
+            )
+        ]
         if user_id in wanted and user_id not in current:
             villages.append(village)
             added.append(user)
@@ -260,9 +343,17 @@ def account_set_active(*, actor, commune: Area, user, active: bool, source: str 
     if not active:
         _end_sessions(user=user)
     action = Action.REACTIVATE if active else Action.DEACTIVATE
-    event_record(actor=actor, action=action, target=user, area=commune, details={
-        "before": {"active": not active}, "after": {"active": active}, **({"source": source} if source else {}),
-    })
+    event_record(
+        actor=actor,
+        action=action,
+        target=user,
+        area=commune,
+        details={
+            "before": {"active": not active},
+            "after": {"active": active},
+            **({"source": source} if source else {}),
+        },
+    )
     return True
 
 
@@ -285,4 +376,9 @@ def password_changed(*, user) -> None:
         profile.must_change_password = False
         profile.save(update_fields=["must_change_password"])
     FirstPassword.objects.filter(user=user).delete()
-    event_record(actor=user, action=Action.PASSWORD_CHANGE, target=user, area=profile.commune if profile else None)
+    event_record(
+        actor=user,
+        action=Action.PASSWORD_CHANGE,
+        target=user,
+        area=profile.commune if profile else None,
+    )

@@ -13,7 +13,9 @@ urlpatterns = [
     path("team/<str:code>/cards/", views.login_cards, name="team-cards"),
     path("team/<str:code>/history/", views.history, name="team-history"),
     path("team/<str:code>/import/", views.import_upload, name="team-import"),
-    path("team/<str:code>/import/template.xlsx", views.import_template, name="team-import-template"),
+    path(
+        "team/<str:code>/import/template.xlsx", views.import_template, name="team-import-template"
+    ),
     path("team/<str:code>/import/<int:job_id>/", views.import_job, name="team-import-job"),
     path("account/password/", views.password_change, name="accounts-password-change"),
 ]

@@ -75,10 +75,16 @@ def team_index(request):
 @manager_page
 def team_area(request, area: Area):
     if area.kind != AreaKind.COMMUNE:
-        return render(request, "accounts/area.html", {"area": area, "communes": selectors.commune_summaries(area=area)})
+        return render(
+            request,
+            "accounts/area.html",
+            {"area": area, "communes": selectors.commune_summaries(area=area)},
+        )
     round_year = round_current()
     team = selectors.commune_team(commune=area, round_year=round_year, viewer=request.user)
-    return render(request, "accounts/team.html", {"team": team, "commune": area, "round": round_year})
+    return render(
+        request, "accounts/team.html", {"team": team, "commune": area, "round": round_year}
+    )
 
 
 # --- one surveyor --------------------------------------------------------------------
@@ -94,32 +100,53 @@ def surveyor_add(request, commune: Area):
         chosen = [v for v in villages if str(v.pk) in form.cleaned_data["villages"]]
         try:
             created = services.surveyor_create(
-                actor=request.user, commune=commune, full_name=form.cleaned_data["full_name"],
-                username=form.cleaned_data["username"], phone=form.cleaned_data["phone"],
-                school=form.cleaned_data["school"], villages=chosen,
+                actor=request.user,
+                commune=commune,
+                full_name=form.cleaned_data["full_name"],
+                username=form.cleaned_data["username"],
+                phone=form.cleaned_data["phone"],
+                school=form.cleaned_data["school"],
+                villages=chosen,
             )
         except ValidationFailed as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("Account %(username)s created. Print its login card.") % {"username": created.user.username})
+            messages.success(
+                request,
+                _("Account %(username)s created. Print its login card.")
+                % {"username": created.user.username},
+            )
             return redirect("team-surveyor", code=commune.code, user_id=created.user.pk)
     return render(request, "accounts/surveyor_add.html", {"commune": commune, "form": form})
 
 
-def _surveyor_context(request, commune: Area, member, profile_form=None, villages_form=None) -> dict:
+def _surveyor_context(
+    request, commune: Area, member, profile_form=None, villages_form=None
+) -> dict:
     villages = _villages(commune)
-    assigned = [str(m.area_id) for m in member.memberships.filter(role="surveyor", area__parent=commune)]
+    assigned = [
+        str(m.area_id) for m in member.memberships.filter(role="surveyor", area__parent=commune)
+    ]
     profile = selectors.profile_of(member)
     return {
-        "commune": commune, "member": member, "profile": profile,
+        "commune": commune,
+        "member": member,
+        "profile": profile,
         "name": selectors.user_full_name(member) or member.username,
         "plain": selectors.user_is_plain_surveyor(user=member),
-        "profile_form": profile_form or ProfileForm(initial={
-            "full_name": selectors.user_full_name(member), "phone": profile.phone if profile else "",
-            "school": profile.school if profile else "",
-        }),
-        "villages_form": villages_form or VillagesForm(initial={"villages": assigned}, villages=villages),
-        "events": selectors.events_visible(user=request.user).filter(target=member).select_related("actor")[:20],
+        "profile_form": profile_form
+        or ProfileForm(
+            initial={
+                "full_name": selectors.user_full_name(member),
+                "phone": profile.phone if profile else "",
+                "school": profile.school if profile else "",
+            }
+        ),
+        "villages_form": villages_form
+        or VillagesForm(initial={"villages": assigned}, villages=villages),
+        "events": selectors.events_visible(user=request.user)
+        .filter(target=member)
+        .select_related("actor")[:20],
     }
 
 
@@ -129,10 +156,17 @@ def surveyor_detail(request, commune: Area, user_id: int):
     _commune_only(commune)
     member = _member(request, commune, user_id)
     if request.method == "GET":
-        return render(request, "accounts/surveyor.html", _surveyor_context(request, commune, member))
+        return render(
+            request, "accounts/surveyor.html", _surveyor_context(request, commune, member)
+        )
     action = request.POST.get("action", "")
-    handlers = {"profile": _post_profile, "villages": _post_villages, "deactivate": _post_active,
-                "reactivate": _post_active, "reset": _post_reset}
+    handlers = {
+        "profile": _post_profile,
+        "villages": _post_villages,
+        "deactivate": _post_active,
+        "reactivate": _post_active,
+        "reset": _post_reset,
+    }
     if action not in handlers:
         return redirect("team-surveyor", code=commune.code, user_id=member.pk)
     try:
@@ -146,29 +180,50 @@ def _post_profile(request, commune, member, _action):
     form = ProfileForm(request.POST)
     if form.is_valid():
         try:
-            services.surveyor_update(actor=request.user, commune=commune, user=member, **form.cleaned_data)
+            services.surveyor_update(
+                actor=request.user, commune=commune, user=member, **form.cleaned_data
+            )
         except ValidationFailed as error:
             form.add_service_errors(error)
         else:
             messages.success(request, _("Saved."))
             return redirect("team-surveyor", code=commune.code, user_id=member.pk)
-    return render(request, "accounts/surveyor.html", _surveyor_context(request, commune, member, profile_form=form), status=400)
+    return render(
+        request,
+        "accounts/surveyor.html",
+        _surveyor_context(request, commune, member, profile_form=form),
+        status=400,
+    )
 
 
 def _post_villages(request, commune, member, _action):
     villages = _villages(commune)
     form = VillagesForm(request.POST, villages=villages)
     if not form.is_valid():
-        return render(request, "accounts/surveyor.html", _surveyor_context(request, commune, member, villages_form=form), status=400)
+        return render(
+            request,
+            "accounts/surveyor.html",
+            _surveyor_context(request, commune, member, villages_form=form),
+            status=400,
+        )
     chosen = [v for v in villages if str(v.pk) in form.cleaned_data["villages"]]
-    services.surveyor_villages_assign(actor=request.user, commune=commune, user=member, villages=chosen)
+    services.surveyor_villages_assign(
+        actor=request.user, commune=commune, user=member, villages=chosen
+    )
     messages.success(request, _("Villages saved. The phones follow at their next sync."))
     return redirect("team-surveyor", code=commune.code, user_id=member.pk)
 
 
 def _post_active(request, commune, member, action):
-    services.account_set_active(actor=request.user, commune=commune, user=member, active=action == "reactivate")
-    messages.success(request, _("Account reactivated.") if action == "reactivate" else _("Account deactivated: it can no longer sign in or sync."))
+    services.account_set_active(
+        actor=request.user, commune=commune, user=member, active=action == "reactivate"
+    )
+    messages.success(
+        request,
+        _("Account reactivated.")
+        if action == "reactivate"
+        else _("Account deactivated: it can no longer sign in or sync."),
+    )
     return redirect("team-surveyor", code=commune.code, user_id=member.pk)
 
 
@@ -196,9 +251,15 @@ def village_detail(request, commune: Area, village_id: int):
     form = SurveyorsForm(request.POST or None, initial=initial, members=members)
     if request.method == "POST" and form.is_valid():
         chosen = [m.user for m in members if str(m.user.pk) in form.cleaned_data["surveyors"]]
-        chosen += [m.user for m in row.surveyors if not m.user.is_active]  # inactive ones are not on the form
+        chosen += [
+            m.user for m in row.surveyors if not m.user.is_active
+        ]  # inactive ones are not on the form
         services.village_surveyors_assign(actor=request.user, village=village, users=chosen)
-        messages.success(request, _("Surveyors of %(village)s saved. The phones follow at their next sync.") % {"village": village.name})
+        messages.success(
+            request,
+            _("Surveyors of %(village)s saved. The phones follow at their next sync.")
+            % {"village": village.name},
+        )
         return redirect("team-area", code=commune.code)
     return render(request, "accounts/village.html", {"commune": commune, "row": row, "form": form})
 
@@ -221,7 +282,11 @@ def login_cards(request, commune: Area):
     services.first_passwords_purge()
     app_url = request.build_absolute_uri("/")
     cards = selectors.login_cards(viewer=request.user, commune=commune)
-    response = render(request, "accounts/cards.html", {"commune": commune, "cards": cards, "app_url": app_url, "qr": _qr_svg(app_url)})
+    response = render(
+        request,
+        "accounts/cards.html",
+        {"commune": commune, "cards": cards, "app_url": app_url, "qr": _qr_svg(app_url)},
+    )
     response["Cache-Control"] = "no-store"  # passwords: never from a cache
     return response
 
@@ -258,13 +323,20 @@ def import_upload(request, area: Area):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = imports.import_check(actor=request.user, area=area, filename=upload.name, data=upload.read())
+            job = imports.import_check(
+                actor=request.user, area=area, filename=upload.name, data=upload.read()
+            )
         except ValidationFailed as error:
             for message in error.errors.get("file", [error.message]):
                 form.add_error("file", message)
         else:
             return redirect("team-import-job", code=area.code, job_id=job.pk)
-    return render(request, "accounts/import.html", {"area": area, "form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/import.html",
+        {"area": area, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @manager_page
@@ -280,12 +352,20 @@ def import_job(request, area: Area, job_id: int):
         except DomainError as error:
             messages.error(request, error.message)
         return redirect("team-import-job", code=area.code, job_id=job.pk)
-    if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and job.created_at < timezone.now() - STALE_AFTER:
+    if (
+        job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+        and job.created_at < timezone.now() - STALE_AFTER
+    ):
         imports.import_fail(job_id=job.pk, message="stalled")
         job.refresh_from_db()
     problems = [r for r in job.report if r["problems"]]
-    context = {"area": area, "job": job, "problems": problems, "report": job.report,
-               "working": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)}
+    context = {
+        "area": area,
+        "job": job,
+        "problems": problems,
+        "report": job.report,
+        "working": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+    }
     return render(request, "accounts/import_job.html", context)
 
 
@@ -298,7 +378,9 @@ def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     must = selectors.must_change_password(user=request.user)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = ""
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -307,4 +389,6 @@ def password_change(request):
         request.session[SESSION_FLAG] = True
         messages.success(request, _("Your password was changed."))
         return redirect(next_url or reverse("home"))
-    return render(request, "accounts/password_change.html", {"form": form, "must": must, "next": next_url})
+    return render(
+        request, "accounts/password_change.html", {"form": form, "must": must, "next": next_url}
+    )

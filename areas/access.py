@@ -70,5 +70,6 @@ def user_can_manage(*, user, area: Area) -> bool:
     if user_sees_everything(user=user):
         return True
     return any(
-        m.role != Role.SURVEYOR and area.path.startswith(m.area.path) for m in user_memberships(user=user)
+        m.role != Role.SURVEYOR and area.path.startswith(m.area.path)
+        for m in user_memberships(user=user)
     )

@@ -19,7 +19,16 @@ class AreaDifficultyInline(admin.TabularInline):
 class AreaForm(forms.ModelForm):
     class Meta:
         model = Area
-        fields = ["code", "name", "kind", "parent", "difficult", "valid_from", "valid_to", "replaced_by"]
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "parent",
+            "difficult",
+            "valid_from",
+            "valid_to",
+            "replaced_by",
+        ]
 
     def clean(self):
         from areas.services import area_shape_error
@@ -56,7 +65,13 @@ class AreaAdmin(admin.ModelAdmin):
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "area", "created_at"]
     list_filter = ["role"]
-    search_fields = ["user__username", "user__first_name", "user__last_name", "area__code", "area__name"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "area__code",
+        "area__name",
+    ]
     autocomplete_fields = ["user", "area"]
     list_select_related = ["user", "area"]
 

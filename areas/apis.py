@@ -33,7 +33,9 @@ class AreaListApi(APIView):
         if "kind" in params.validated_data:
             areas = areas.filter(kind=params.validated_data["kind"])
         if "parent" in params.validated_data:
-            areas = areas.filter(parent__code=params.validated_data["parent"]).exclude(parent__kind=AreaKind.VILLAGE)
+            areas = areas.filter(parent__code=params.validated_data["parent"]).exclude(
+                parent__kind=AreaKind.VILLAGE
+            )
         paginator = Pagination()
         page = paginator.paginate_queryset(areas, request, view=self)
         return paginator.get_paginated_response(AreaOutput(page, many=True).data)

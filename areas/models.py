@@ -38,16 +38,28 @@ class Area(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=AreaKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     difficult = models.BooleanField(
-        _("especially difficult (ĐBKK)"), default=False, help_text=_("The current ĐBKK flag; per-year flags override it.")
+        _("especially difficult (ĐBKK)"),
+        default=False,
+        help_text=_("The current ĐBKK flag; per-year flags override it."),
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     replaced_by = models.ForeignKey(
-        "self", verbose_name=_("replaced by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+        "self",
+        verbose_name=_("replaced by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
     )
 
     class Meta:
@@ -55,8 +67,14 @@ class Area(models.Model):
         verbose_name_plural = _("areas")
         ordering = ["path"]
         constraints = [
-            models.UniqueConstraint(fields=["code"], condition=~Q(kind="village"), name="area_code_unique"),
-            models.UniqueConstraint(fields=["parent", "code"], condition=Q(kind="village"), name="village_code_unique_in_commune"),
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(kind="village"), name="area_code_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "code"],
+                condition=Q(kind="village"),
+                name="village_code_unique_in_commune",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=[k.value for k in AreaKind]), name="area_kind_valid"
             ),
@@ -72,14 +90,18 @@ class Area(models.Model):
 class AreaDifficulty(models.Model):
     """The ĐBKK flag of a commune for one school year (overrides Area.difficult)."""
 
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="difficulties")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="difficulties"
+    )
     year = models.PositiveSmallIntegerField(_("school year (start)"))
     difficult = models.BooleanField(_("especially difficult (ĐBKK)"))
 
     class Meta:
         verbose_name = _("ĐBKK flag per school year")
         verbose_name_plural = _("ĐBKK flags per school year")
-        constraints = [models.UniqueConstraint(fields=["area", "year"], name="difficulty_once_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "year"], name="difficulty_once_per_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.area} · {self.year}: {self.difficult}"
@@ -103,16 +125,23 @@ ROLE_AREA_KINDS = {
 
 class Membership(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="memberships")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [models.UniqueConstraint(fields=["user", "area", "role"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "area", "role"], name="membership_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.area}"

@@ -16,7 +16,9 @@ def area_by_code(*, code: str, village_first: bool = False) -> Area:
     """
     if "/" in code:
         commune, village = code.split("/", 1)
-        found = Area.objects.filter(kind=AreaKind.VILLAGE, code=village, parent__code=commune).first()
+        found = Area.objects.filter(
+            kind=AreaKind.VILLAGE, code=village, parent__code=commune
+        ).first()
         if found is None:
             raise AreaLookupError(f"no village {village!r} in commune {commune!r}")
         return found
@@ -25,7 +27,9 @@ def area_by_code(*, code: str, village_first: bool = False) -> Area:
         return other
     villages = list(Area.objects.filter(kind=AreaKind.VILLAGE, code=code)[:2])
     if len(villages) > 1:
-        raise AreaLookupError(f"village code {code!r} exists in several communes: write COMMUNE/VILLAGE")
+        raise AreaLookupError(
+            f"village code {code!r} exists in several communes: write COMMUNE/VILLAGE"
+        )
     if villages:
         return villages[0]
     if other is not None:

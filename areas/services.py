@@ -70,7 +70,9 @@ class AreaUpsert:
 
 
 @transaction.atomic
-def area_upsert(*, code: str, name: str, kind: str, parent: Area | None, difficult: bool | None = None) -> AreaUpsert:
+def area_upsert(
+    *, code: str, name: str, kind: str, parent: Area | None, difficult: bool | None = None
+) -> AreaUpsert:
     """Create or update one area, keeping codes unique and the tree well-shaped."""
     errors: dict[str, list[str]] = {}
     code, name = code.strip(), " ".join(name.split())
@@ -79,7 +81,10 @@ def area_upsert(*, code: str, name: str, kind: str, parent: Area | None, difficu
     if not name:
         errors["name"] = [_("The name is required.")]
     if kind not in AreaKind.values:
-        errors["kind"] = [_("Unknown kind %(kind)s (use city, province, district, commune or village).") % {"kind": kind}]
+        errors["kind"] = [
+            _("Unknown kind %(kind)s (use city, province, district, commune or village).")
+            % {"kind": kind}
+        ]
     else:
         shape = area_shape_error(kind=kind, parent=parent)
         if shape:
@@ -90,13 +95,25 @@ def area_upsert(*, code: str, name: str, kind: str, parent: Area | None, difficu
     if kind == AreaKind.VILLAGE:
         area = Area.objects.select_for_update().filter(kind=kind, parent=parent, code=code).first()
     else:
-        area = Area.objects.select_for_update().exclude(kind=AreaKind.VILLAGE).filter(code=code).first()
+        area = (
+            Area.objects.select_for_update()
+            .exclude(kind=AreaKind.VILLAGE)
+            .filter(code=code)
+            .first()
+        )
         if area is not None and area.kind != kind:
             raise ValidationFailed(
-                errors={"kind": [_("Code %(code)s is already a %(kind)s.") % {"code": code, "kind": area.get_kind_display()}]}
+                errors={
+                    "kind": [
+                        _("Code %(code)s is already a %(kind)s.")
+                        % {"code": code, "kind": area.get_kind_display()}
+                    ]
+                }
             )
     if area is None:
-        area = Area.objects.create(code=code, name=name, kind=kind, parent=parent, difficult=bool(difficult))
+        area = Area.objects.create(
+            code=code, name=name, kind=kind, parent=parent, difficult=bool(difficult)
+        )
         area.path = _path_for(area)
         area.save(update_fields=["path"])
         return AreaUpsert(area=area, created=True, changed=True)
@@ -109,7 +126,9 @@ def area_upsert(*, code: str, name: str, kind: str, parent: Area | None, difficu
     moved = area.parent_id != (parent.pk if parent else None)
     if moved:
         if parent is not None and parent.path.startswith(area.path):
-            raise ValidationFailed(errors={"parent_code": [_("An area cannot stand under itself.")]})
+            raise ValidationFailed(
+                errors={"parent_code": [_("An area cannot stand under itself.")]}
+            )
         area.parent, changed = parent, True
     if changed:
         area.save(update_fields=["name", "difficult", "parent"])
@@ -132,7 +151,9 @@ def _city_staff_group() -> Group:
     wanted = Permission.objects.filter(
         content_type__app_label__in=CITY_STAFF_MODELS.keys(),
     )
-    perms = [p for p in wanted if p.content_type.model in CITY_STAFF_MODELS[p.content_type.app_label]]
+    perms = [
+        p for p in wanted if p.content_type.model in CITY_STAFF_MODELS[p.content_type.app_label]
+    ]
     group.permissions.set(perms)
     return group
 
@@ -146,7 +167,12 @@ class UserUpsert:
 
 @transaction.atomic
 def user_upsert(
-    *, username: str, role: str, area: Area, password: str | None = None, full_name: str | None = None
+    *,
+    username: str,
+    role: str,
+    area: Area,
+    password: str | None = None,
+    full_name: str | None = None,
 ) -> UserUpsert:
     """Create or update a user and add their membership (role at area)."""
     if role not in Role.values:
@@ -154,7 +180,12 @@ def user_upsert(
     if area.kind not in ROLE_AREA_KINDS[role]:
         kinds = ", ".join(str(AreaKind(k).label) for k in ROLE_AREA_KINDS[role])
         raise ValidationFailed(
-            errors={"area": [_("A %(role)s is attached to a %(kinds)s.") % {"role": Role(role).label, "kinds": kinds}]}
+            errors={
+                "area": [
+                    _("A %(role)s is attached to a %(kinds)s.")
+                    % {"role": Role(role).label, "kinds": kinds}
+                ]
+            }
         )
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username)
@@ -176,7 +207,9 @@ def user_upsert(
 
 
 @transaction.atomic
-def surveyor_villages_set(*, user, commune: Area, villages: Iterable[Area]) -> tuple[list[Area], list[Area]]:
+def surveyor_villages_set(
+    *, user, commune: Area, villages: Iterable[Area]
+) -> tuple[list[Area], list[Area]]:
     """Make the user's surveyor villages inside ``commune`` exactly ``villages``: (added, removed).
 
     Villages of other communes are left alone. The sync pull computes each
@@ -187,12 +220,16 @@ def surveyor_villages_set(*, user, commune: Area, villages: Iterable[Area]) -> t
         raise ValidationFailed(errors={"villages": [_("Choose villages of this commune.")]})
     current = {
         m.area_id: m.area
-        for m in Membership.objects.select_related("area").filter(user=user, role=Role.SURVEYOR, area__parent=commune)
+        for m in Membership.objects.select_related("area").filter(
+            user=user, role=Role.SURVEYOR, area__parent=commune
+        )
     }
     removed = [current[pk] for pk in sorted(current.keys() - wanted.keys())]
     added = [wanted[pk] for pk in sorted(wanted.keys() - current.keys())]
     if removed:
         Membership.objects.filter(user=user, role=Role.SURVEYOR, area__in=removed).delete()
-    Membership.objects.bulk_create([Membership(user=user, area=v, role=Role.SURVEYOR) for v in added])
+    Membership.objects.bulk_create(
+        [Membership(user=user, area=v, role=Role.SURVEYOR) for v in added]
+    )
     user.__dict__.pop("_pcgd_memberships", None)  # areas.access caches memberships on the user
     return added, removed

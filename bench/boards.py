@@ -200,8 +200,13 @@ class Boards:
         began = time.perf_counter()
         self.thread.start()
         while not self.connected.wait(0.5):
-            if time.perf_counter() - began > timeout or self.snapshots + len(self.errors) >= self.count:
-                raise SystemExit(f"only {self.snapshots}/{self.count} boards connected; errors: {self.errors[:5]}")
+            if (
+                time.perf_counter() - began > timeout
+                or self.snapshots + len(self.errors) >= self.count
+            ):
+                raise SystemExit(
+                    f"only {self.snapshots}/{self.count} boards connected; errors: {self.errors[:5]}"
+                )
         return time.perf_counter() - began
 
     def close(self) -> None:

@@ -41,22 +41,35 @@ sys.path.insert(0, str(ROOT))
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
-    parser.add_argument("--database", default="pcgd_bench_dedup", help="database to drop and recreate")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL"
+    )
+    parser.add_argument(
+        "--database", default="pcgd_bench_dedup", help="database to drop and recreate"
+    )
     parser.add_argument("--communes", type=int, default=10)
     parser.add_argument("--households", type=int, default=4250, help="households per commune")
     parser.add_argument("--villages", type=int, default=8)
-    parser.add_argument("--districts", type=int, default=1, help="0: communes directly under the city")
+    parser.add_argument(
+        "--districts", type=int, default=1, help="0: communes directly under the city"
+    )
     parser.add_argument("--city", default="31")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--round", type=int, default=2025)
-    parser.add_argument("--duplicates", type=float, default=0.02, help="share of people given a duplicate")
+    parser.add_argument(
+        "--duplicates", type=float, default=0.02, help="share of people given a duplicate"
+    )
     parser.add_argument("--baseline", action="store_true", help="also score the STACK.md baseline")
-    parser.add_argument("--out", default=str(RESULTS / "dedup"), help="results path without extension")
+    parser.add_argument(
+        "--out", default=str(RESULTS / "dedup"), help="results path without extension"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
-        "--redis", default="redis://127.0.0.1:6379/15",
+        "--redis",
+        default="redis://127.0.0.1:6379/15",
         help="broker for the batch run, as in production (emptied afterwards); '' runs listeners inline",
     )
     return parser.parse_args(argv)
@@ -69,7 +82,11 @@ def manage(args: list[str], url: str, redis: str = "") -> str:
     if not redis:
         env.pop("REDIS_URL")
     done = subprocess.run(  # noqa: S603 - our own manage.py with our own arguments
-        [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         check=False,
     )
     if done.returncode != 0:
@@ -79,7 +96,10 @@ def manage(args: list[str], url: str, redis: str = "") -> str:
 
 def read_truth(path: Path) -> dict[frozenset, str]:
     with path.open(encoding="utf-8") as handle:
-        return {frozenset((r["original_id"], r["duplicate_id"])): r["kind"] for r in csv.DictReader(handle)}
+        return {
+            frozenset((r["original_id"], r["duplicate_id"])): r["kind"]
+            for r in csv.DictReader(handle)
+        }
 
 
 def read_pairs(path: Path) -> list[dict]:
@@ -141,7 +161,9 @@ def run(args: argparse.Namespace, work: Path) -> dict:
         str(args.villages), "--districts", str(args.districts), "--city", args.city, "--seed", str(args.seed),
         "--round", str(args.round), "--duplicates", str(args.duplicates), "--truth", str(truth_path),
     ], url))  # fmt: skip
-    area = f"{args.city}0" if args.districts else args.city  # the first district (synth's code rule)
+    area = (
+        f"{args.city}0" if args.districts else args.city
+    )  # the first district (synth's code rule)
     started = time.perf_counter()
     command = ["dedup", "--area", area, "--round", str(args.round), "--pairs", str(pairs_path)]
     summary = json.loads(manage(command, url, redis=args.redis))
@@ -177,8 +199,12 @@ def markdown(result: dict) -> str:
         f"--districts {o['districts']} --city {o['city']} --seed {o['seed']} --round {o['round']} "
         f"--duplicates {o['duplicates']} --truth truth.csv`",
         f"Run: `manage.py dedup --area {result['area']} --round {o['round']} --pairs pairs.csv`"
-        + (f" with `REDIS_URL={o['redis']}` (as in production: after-commit work of other apps is queued for "
-           "workers, not run inside the command)" if o["redis"] else " (listeners run inline)"),
+        + (
+            f" with `REDIS_URL={o['redis']}` (as in production: after-commit work of other apps is queued for "
+            "workers, not run inside the command)"
+            if o["redis"]
+            else " (listeners run inline)"
+        ),
         "",
         "| Figure | Value | Target |",
         "|---|---|---|",
@@ -195,8 +221,10 @@ def markdown(result: dict) -> str:
     ]
     if "baseline" in result:
         b = result["baseline"]
-        lines.append(f"| baseline (exact birth date + token_sort_ratio ≥ 90) | precision {b['precision']}, "
-                     f"recall {b['recall']}, {b['pairs']:,} pairs, {b['seconds']} s | to beat |")
+        lines.append(
+            f"| baseline (exact birth date + token_sort_ratio ≥ 90) | precision {b['precision']}, "
+            f"recall {b['recall']}, {b['pairs']:,} pairs, {b['seconds']} s | to beat |"
+        )
     lines += ["", "False pairs at the threshold, by reasons (most frequent):", ""]
     lines += [f"- {n} × {reasons}" for reasons, n in q["false_pairs_by_reasons"]]
     lines += ["", "Reproduce: `.venv/bin/python bench/dedup.py` (see bench/README.md).", ""]
@@ -209,7 +237,9 @@ def main(argv: list[str]) -> None:
         result = run(args, Path(work))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
     sys.stdout.write(markdown(result))
 

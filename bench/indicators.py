@@ -44,25 +44,39 @@ from benchdb import drop_database, recreate_database  # noqa: E402 - bench/ is o
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 ROUND = 2025
-SECRET = secrets.token_urlsafe(40)  # the measuring processes need one (DEBUG off); nothing is signed
+SECRET = secrets.token_urlsafe(
+    40
+)  # the measuring processes need one (DEBUG off); nothing is signed
 
 
 # --- the orchestrating process --------------------------------------------------
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL"
+    )
     parser.add_argument("--commune-db", default="pcgd_bench_indicators_commune")
     parser.add_argument("--city-db", default="pcgd_bench_indicators")
     parser.add_argument("--commune-households", type=int, default=12400)
     parser.add_argument("--communes", type=int, default=114)
-    parser.add_argument("--households", type=int, default=12500, help="households per commune of the city")
-    parser.add_argument("--repeat", type=int, default=7, help="warm runs per figure (the median is reported)")
-    parser.add_argument("--reuse-city", action="store_true", help="keep a city database that is already filled")
+    parser.add_argument(
+        "--households", type=int, default=12500, help="households per commune of the city"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=7, help="warm runs per figure (the median is reported)"
+    )
+    parser.add_argument(
+        "--reuse-city", action="store_true", help="keep a city database that is already filled"
+    )
     parser.add_argument("--skip-city", action="store_true", help="measure the single commune only")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
-    parser.add_argument("--out", default=str(RESULTS / "indicators"), help="results path without extension")
+    parser.add_argument(
+        "--out", default=str(RESULTS / "indicators"), help="results path without extension"
+    )
     parser.add_argument("--phase", choices=["measure"], help=argparse.SUPPRESS)
     parser.add_argument("--scope", choices=["commune", "city"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -86,7 +100,12 @@ def env_for(url: str) -> dict:
 
 def run(args: list[str], url: str) -> str:
     done = subprocess.run(  # noqa: S603 - our own scripts with our own arguments
-        [sys.executable, *args], cwd=ROOT, env=env_for(url), capture_output=True, text=True, check=False,
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env_for(url),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr}")
@@ -106,19 +125,61 @@ def prepare(server: str, name: str, communes: int, households: int, reuse: bool)
     recreate_database(server, name)
     run(["manage.py", "migrate", "--noinput", "-v", "0"], url)
     started = time.perf_counter()
-    summary = json.loads(run([
-        "manage.py", "synth", "--communes", str(communes), "--households", str(households), "--round", str(ROUND), "--seed", "1",
-    ], url))
+    summary = json.loads(
+        run(
+            [
+                "manage.py",
+                "synth",
+                "--communes",
+                str(communes),
+                "--households",
+                str(households),
+                "--round",
+                str(ROUND),
+                "--seed",
+                "1",
+            ],
+            url,
+        )
+    )
     summary["wall_seconds"] = round(time.perf_counter() - started, 1)
     sql(server, name, "VACUUM ANALYZE")
     return {"reused": False, **summary}
 
 
 def machine(server: str) -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "")
-    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
-    settings = {name: sql(server, "postgres", f"SHOW {name}")[0][0] for name in ("server_version", "shared_buffers", "work_mem", "max_parallel_workers_per_gather")}
-    return {"cpus": os.cpu_count(), "cpu": cpu, "memory_mb": mem, "python": platform.python_version(), "postgresql": settings}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "",
+    )
+    mem = next(
+        (
+            int(line.split()[1]) // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    settings = {
+        name: sql(server, "postgres", f"SHOW {name}")[0][0]
+        for name in (
+            "server_version",
+            "shared_buffers",
+            "work_mem",
+            "max_parallel_workers_per_gather",
+        )
+    }
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_mb": mem,
+        "python": platform.python_version(),
+        "postgresql": settings,
+    }
 
 
 def main(argv: list[str]) -> None:
@@ -133,10 +194,16 @@ def main(argv: list[str]) -> None:
         "commands": [f".venv/bin/python bench/indicators.py {' '.join(argv)}".strip()],
     }
     me = [str(Path(__file__).relative_to(ROOT)), "--phase", "measure", "--repeat", str(args.repeat)]
-    result["commune_data"] = prepare(args.server, args.commune_db, 1, args.commune_households, reuse=False)
-    result["commune"] = json.loads(run([*me, "--scope", "commune"], f"{args.server}/{args.commune_db}"))
+    result["commune_data"] = prepare(
+        args.server, args.commune_db, 1, args.commune_households, reuse=False
+    )
+    result["commune"] = json.loads(
+        run([*me, "--scope", "commune"], f"{args.server}/{args.commune_db}")
+    )
     if not args.skip_city:
-        result["city_data"] = prepare(args.server, args.city_db, args.communes, args.households, reuse=args.reuse_city)
+        result["city_data"] = prepare(
+            args.server, args.city_db, args.communes, args.households, reuse=args.reuse_city
+        )
         result["city"] = json.loads(run([*me, "--scope", "city"], f"{args.server}/{args.city_db}"))
     result["load_after"] = os.getloadavg()
     if not args.keep:
@@ -145,7 +212,9 @@ def main(argv: list[str]) -> None:
             drop_database(args.server, args.city_db)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     out.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
     sys.stdout.write(markdown(result))
 
@@ -193,7 +262,9 @@ def measure(scope: str, repeat: int) -> dict:
 
     out["residents_in_commune"] = count("WHERE commune_id = %s", [commune.pk])
     out["counted_in_commune"] = population(round_year=ROUND).filter(commune=commune).count()
-    out["commune_count_floor_ms"], out["commune_count_floor_runs"] = _median_ms(lambda: count("WHERE commune_id = %s", [commune.pk]), repeat)
+    out["commune_count_floor_ms"], out["commune_count_floor_runs"] = _median_ms(
+        lambda: count("WHERE commune_id = %s", [commune.pk]), repeat
+    )
     if scope == "city":
         AreaCohort.objects.filter(round_id=ROUND).delete()
         AreaFigures.objects.filter(round_id=ROUND).delete()
@@ -202,12 +273,21 @@ def measure(scope: str, repeat: int) -> dict:
         out["city_from_scratch_s"] = round(time.perf_counter() - started, 2)
         ids = [c.pk for c in communes]
         out["residents_in_city"] = count("WHERE commune_id = ANY(%s)", [ids])
-        out["city_count_floor_ms"], out["city_count_floor_runs"] = _median_ms(lambda: count("WHERE commune_id = ANY(%s)", [ids]), 3)
-    out["recount_query_ms"], out["recount_query_runs"] = _median_ms(lambda: recount(commune_ids=[commune.pk], round_year=ROUND), repeat)
+        out["city_count_floor_ms"], out["city_count_floor_runs"] = _median_ms(
+            lambda: count("WHERE commune_id = ANY(%s)", [ids]), 3
+        )
+    out["recount_query_ms"], out["recount_query_runs"] = _median_ms(
+        lambda: recount(commune_ids=[commune.pk], round_year=ROUND), repeat
+    )
     out["commune_recount_ms"], out["commune_recount_runs"] = _median_ms(
-        lambda: services.communes_recount(communes=[commune], round_year=ROUND, rules_list=rules_list), repeat)
+        lambda: services.communes_recount(
+            communes=[commune], round_year=ROUND, rules_list=rules_list
+        ),
+        repeat,
+    )
     out["commune_refresh_ms"], out["commune_refresh_runs"] = _median_ms(
-        lambda: services.communes_refresh(communes=[commune], round_year=ROUND), repeat)
+        lambda: services.communes_refresh(communes=[commune], round_year=ROUND), repeat
+    )
     out.update(_rollup_after_change(commune=commune, city=city, repeat=repeat))
     return out
 
@@ -224,7 +304,9 @@ def _rollup_after_change(*, commune, city, repeat: int) -> dict:
 
     rules_list = rules_active()
     above = rollup_areas([commune])
-    child = Resident.objects.filter(commune=commune, deleted_at__isnull=True, birth_year=ROUND - 16, status="present").first()
+    child = Resident.objects.filter(
+        commune=commune, deleted_at__isnull=True, birth_year=ROUND - 16, status="present"
+    ).first()
     household = child.household
     rollup_runs, edit_runs, full_runs = [], [], []
     upper = {"round": ROUND, "level": "upper_secondary", "grade": 11, "school": "THPT"}
@@ -238,14 +320,20 @@ def _rollup_after_change(*, commune, city, repeat: int) -> dict:
     for _ in range(repeat):
         wire = toggled()
         started = time.perf_counter()
-        household_upsert(data=wire, round_year=ROUND)  # commit → after-commit hook → refresh (eager)
+        household_upsert(
+            data=wire, round_year=ROUND
+        )  # commit → after-commit hook → refresh (eager)
         edit_runs.append(_ms(time.perf_counter() - started))
-        remove_listener(changes_committed)  # another change, refreshed by hand to time its roll-up alone
+        remove_listener(
+            changes_committed
+        )  # another change, refreshed by hand to time its roll-up alone
         try:
             household_upsert(data=toggled(), round_year=ROUND, source="bench")
         finally:
             on_changes_committed(changes_committed)
-        deltas = services.communes_recount(communes=[commune], round_year=ROUND, rules_list=rules_list)
+        deltas = services.communes_recount(
+            communes=[commune], round_year=ROUND, rules_list=rules_list
+        )
         delta = storage.merge_deltas(list(deltas.values()))
         started = time.perf_counter()
         for area in above:
@@ -256,10 +344,14 @@ def _rollup_after_change(*, commune, city, repeat: int) -> dict:
             services.area_rollup(area=area, round_year=ROUND, rules_list=rules_list)
         full_runs.append(_ms(time.perf_counter() - started))
     return {
-        "rollup_areas": [a.code for a in above], "rollup_delta_cells": len(delta),
-        "rollup_after_change_ms": statistics.median(rollup_runs), "rollup_after_change_runs": rollup_runs,
-        "rollup_full_sum_ms": statistics.median(full_runs), "rollup_full_sum_runs": full_runs,
-        "edit_to_fresh_figures_ms": statistics.median(edit_runs), "edit_to_fresh_figures_runs": edit_runs,
+        "rollup_areas": [a.code for a in above],
+        "rollup_delta_cells": len(delta),
+        "rollup_after_change_ms": statistics.median(rollup_runs),
+        "rollup_after_change_runs": rollup_runs,
+        "rollup_full_sum_ms": statistics.median(full_runs),
+        "rollup_full_sum_runs": full_runs,
+        "edit_to_fresh_figures_ms": statistics.median(edit_runs),
+        "edit_to_fresh_figures_runs": edit_runs,
     }
 
 
@@ -307,7 +399,11 @@ def markdown(result: dict) -> str:
             f"| commune refresh as after commit (recount + roll-up + event) | {k['commune_refresh_ms']} ms | |",
             f"| an edit end to end (`household_upsert` → commit → refresh) | {k['edit_to_fresh_figures_ms']} ms | |",
         ]
-    lines += ["", "Data: `manage.py synth` (seed 1, round 2025); see the JSON for the synth summaries.", ""]
+    lines += [
+        "",
+        "Data: `manage.py synth` (seed 1, round 2025); see the JSON for the synth summaries.",
+        "",
+    ]
     return "\n".join(lines)
 
 

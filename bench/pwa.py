@@ -55,15 +55,38 @@ HEADER_BYTES = 350  # a response's status line and headers, about
 GZIP_TYPES = ("text/", "javascript", "json", "xml", "svg")
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Ngọc", "Đức", "Thu"]
-GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hải", "Hương", "Khánh", "Lan", "Long", "Mai", "Nam", "Phúc", "Quân", "Trang"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hương",
+    "Khánh",
+    "Lan",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phúc",
+    "Quân",
+    "Trang",
+]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--households", type=int, default=100)
     parser.add_argument("--people", type=int, default=4, help="people per household")
-    parser.add_argument("--repeat", type=int, default=7, help="runs per timing (median and max reported)")
-    parser.add_argument("--throttle", type=float, default=4.0, help="CPU slowdown for the low-end-phone runs")
+    parser.add_argument(
+        "--repeat", type=int, default=7, help="runs per timing (median and max reported)"
+    )
+    parser.add_argument(
+        "--throttle", type=float, default=4.0, help="CPU slowdown for the low-end-phone runs"
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "pwa"))
     return parser.parse_args(argv)
 
@@ -73,9 +96,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def production_env(database_url: str, static_root: Path, media_root: Path) -> dict:
     return {
-        "DATABASE_URL": database_url, "PCGD_TESTING": "0", "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(48),
-        "SECURE_COOKIES": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "STATIC_ROOT": str(static_root),
-        "MEDIA_ROOT": str(media_root), "CELERY_TASK_ALWAYS_EAGER": "1", "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": database_url,
+        "PCGD_TESTING": "0",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SECURE_COOKIES": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "STATIC_ROOT": str(static_root),
+        "MEDIA_ROOT": str(media_root),
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "LOG_LEVEL": "WARNING",
         "SYNC_RATE": "100000/min",
     }
 
@@ -84,7 +114,10 @@ def person(index: int, role: str, birth_year: int) -> dict:
     family = FAMILY[index % len(FAMILY)]
     return {
         "full_name": f"{family} {MIDDLE[index % len(MIDDLE)]} {GIVEN[(index * 7) % len(GIVEN)]}",
-        "sex": "male" if index % 2 else "female", "birth_year": birth_year, "ethnicity": "01", "relation": role,
+        "sex": "male" if index % 2 else "female",
+        "birth_year": birth_year,
+        "ethnicity": "01",
+        "relation": role,
     }
 
 
@@ -92,7 +125,11 @@ def household(number: int, people: int) -> dict:
     import uuid
 
     members = [
-        {**person(number * 10, "head", 1975 + number % 15), "highest_grade_completed": 9, "literacy_stage": 0},
+        {
+            **person(number * 10, "head", 1975 + number % 15),
+            "highest_grade_completed": 9,
+            "literacy_stage": 0,
+        },
         {**person(number * 10 + 1, "spouse", 1978 + number % 12), "highest_grade_completed": 7},
     ]
     for child in range(max(0, people - 2)):
@@ -100,21 +137,40 @@ def household(number: int, people: int) -> dict:
         age = ROUND - birth
         kid = {**person(number * 10 + 2 + child, "child", birth)}
         if 3 <= age <= 5:
-            kid["enrollment"] = {"round": ROUND, "level": "preschool", "grade": age, "school": "MN Hoa Sen"}
+            kid["enrollment"] = {
+                "round": ROUND,
+                "level": "preschool",
+                "grade": age,
+                "school": "MN Hoa Sen",
+            }
         elif 6 <= age <= 10:
-            kid["enrollment"] = {"round": ROUND, "level": "primary", "grade": age - 5, "school": "TH Lê Chân"}
+            kid["enrollment"] = {
+                "round": ROUND,
+                "level": "primary",
+                "grade": age - 5,
+                "school": "TH Lê Chân",
+            }
             kid["highest_grade_completed"] = age - 6
         elif 11 <= age <= 14:
             kid.update(primary_completed_year=birth + 11, highest_grade_completed=age - 6)
-            kid["enrollment"] = {"round": ROUND, "level": "lower_secondary", "grade": age - 5, "school": "THCS Lê Chân"}
+            kid["enrollment"] = {
+                "round": ROUND,
+                "level": "lower_secondary",
+                "grade": age - 5,
+                "school": "THCS Lê Chân",
+            }
         elif age >= 15:
             kid.update(primary_completed_year=birth + 11, highest_grade_completed=9)
         members.append({"id": str(uuid.uuid4()), **kid})
     for member in members:
         member.setdefault("id", str(uuid.uuid4()))
     return {
-        "id": str(uuid.uuid4()), "village": VILLAGE, "number": f"T01-{number:03d}", "address": f"Số {number}, ngõ 5",
-        "residence": "permanent", "members": members,
+        "id": str(uuid.uuid4()),
+        "village": VILLAGE,
+        "number": f"T01-{number:03d}",
+        "address": f"Số {number}, ngõ 5",
+        "residence": "permanent",
+        "members": members,
     }
 
 
@@ -135,7 +191,9 @@ def prepare(env: dict, households: int, people: int) -> None:
     city = make_city()
     make_user("gv", "surveyor", city.village_a1, password=PASSWORD)
     for number in range(1, households + 1):
-        household_upsert(data=household(number, people), round_year=ROUND, user=None, source="import")
+        household_upsert(
+            data=household(number, people), round_year=ROUND, user=None, source="import"
+        )
     from django.db import connections
 
     connections.close_all()
@@ -181,15 +239,33 @@ def first_load_bytes(server: LiveServer, lines) -> dict:
             compressed, encoding = size, "identity"
         sent_total += size + HEADER_BYTES
         nginx_total += compressed + HEADER_BYTES
-        rows.append({"method": method, "path": path, "status": status, "sent": size, "behind_nginx": compressed, "encoding": encoding})
-    return {"requests": len(rows), "sent_bytes": sent_total, "behind_nginx_bytes": nginx_total, "rows": rows}
+        rows.append(
+            {
+                "method": method,
+                "path": path,
+                "status": status,
+                "sent": size,
+                "behind_nginx": compressed,
+                "encoding": encoding,
+            }
+        )
+    return {
+        "requests": len(rows),
+        "sent_bytes": sent_total,
+        "behind_nginx_bytes": nginx_total,
+        "rows": rows,
+    }
 
 
 # --- the browser ------------------------------------------------------------------------
 
 
 def summary(values: list[float]) -> dict:
-    return {"median": round(statistics.median(values), 1), "max": round(max(values), 1), "runs": [round(v, 1) for v in values]}
+    return {
+        "median": round(statistics.median(values), 1),
+        "max": round(max(values), 1),
+        "runs": [round(v, 1) for v in values],
+    }
 
 
 def open_offline(page, repeat: int) -> dict:
@@ -206,9 +282,15 @@ def open_offline(page, repeat: int) -> dict:
         drawing.append(draw)
     rows = page.locator("#household-list a.household").count()
     people = page.evaluate(
-        "async (code) => (await window.pcgdApp.store.village(code)).reduce((n, h) => n + h.members.length, 0)", VILLAGE
+        "async (code) => (await window.pcgdApp.store.village(code)).reduce((n, h) => n + h.members.length, 0)",
+        VILLAGE,
     )
-    return {"households_listed": rows, "people": people, "navigation_to_list_ms": summary(totals), "list_from_indexeddb_ms": summary(drawing)}
+    return {
+        "households_listed": rows,
+        "people": people,
+        "navigation_to_list_ms": summary(totals),
+        "list_from_indexeddb_ms": summary(drawing),
+    }
 
 
 def save_offline(page, repeat: int, tag: str) -> dict:
@@ -221,8 +303,13 @@ def save_offline(page, repeat: int, tag: str) -> dict:
         page.fill("[name='address']", f"Số {index}, ngõ {tag}")
         page.click("#save-household")
         page.wait_for_selector("#households[data-ready='1']")
-        durations.append(page.evaluate("() => performance.getEntriesByName('household-save').at(-1).duration"))
-    return {"save_ms": summary(durations), "queued": page.evaluate("() => window.pcgdApp.store.pendingCount()")}
+        durations.append(
+            page.evaluate("() => performance.getEntriesByName('household-save').at(-1).duration")
+        )
+    return {
+        "save_ms": summary(durations),
+        "queued": page.evaluate("() => window.pcgdApp.store.pendingCount()"),
+    }
 
 
 def run_browser(server: LiveServer, profile: Path, args) -> dict:
@@ -231,8 +318,14 @@ def run_browser(server: LiveServer, profile: Path, args) -> dict:
     results: dict = {}
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True, base_url=server.url,
-            viewport={"width": 360, "height": 640}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
+            str(profile),
+            executable_path=chromium_path(),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            base_url=server.url,
+            viewport={"width": 360, "height": 640},
+            locale="vi-VN",
+            timezone_id="Asia/Ho_Chi_Minh",
         )
         page = context.pages[0] if context.pages else context.new_page()
 
@@ -243,7 +336,10 @@ def run_browser(server: LiveServer, profile: Path, args) -> dict:
         page.evaluate("() => navigator.serviceWorker.ready")
         page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         page.wait_for_load_state("networkidle")
-        results["first_load"] = {"seconds": round(time.monotonic() - began, 2), **first_load_bytes(server, logged(server, start))}
+        results["first_load"] = {
+            "seconds": round(time.monotonic() - began, 2),
+            **first_load_bytes(server, logged(server, start)),
+        }
 
         start = log_offset(server)
         began = time.monotonic()
@@ -256,17 +352,31 @@ def run_browser(server: LiveServer, profile: Path, args) -> dict:
         )
         lines = logged(server, start)
         pulls = [size for method, path, status, size in lines if path.startswith("/api/sync/pull")]
-        results["roster_download"] = {"seconds": round(time.monotonic() - began, 2), "pull_requests": len(pulls), "pull_bytes": sum(pulls)}
+        results["roster_download"] = {
+            "seconds": round(time.monotonic() - began, 2),
+            "pull_requests": len(pulls),
+            "pull_bytes": sum(pulls),
+        }
 
         context.set_offline(True)
         cdp = context.new_cdp_session(page)
         for label, rate in (("full_speed", 1), (f"cpu_{args.throttle:g}x_slower", args.throttle)):
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
-            results[label] = {"open_roster": open_offline(page, args.repeat), **save_offline(page, args.repeat, label)}
+            results[label] = {
+                "open_roster": open_offline(page, args.repeat),
+                **save_offline(page, args.repeat, label),
+            }
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
-        results["app_version"] = page.evaluate("() => import('/static/field/app.js').then((m) => m.appVersion())")
-        results["chromium"] = context.browser.version if context.browser else subprocess.run(  # noqa: S603
-            [chromium_path(), "--version"], capture_output=True, text=True, check=False).stdout.strip()
+        results["app_version"] = page.evaluate(
+            "() => import('/static/field/app.js').then((m) => m.appVersion())"
+        )
+        results["chromium"] = (
+            context.browser.version
+            if context.browser
+            else subprocess.run(  # noqa: S603
+                [chromium_path(), "--version"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+        )
         context.close()
     return results
 
@@ -295,7 +405,11 @@ def markdown(report: dict) -> str:
     ]
     for label in [key for key in report if key == "full_speed" or key.startswith("cpu_")]:
         run = report[label]
-        name = "full speed" if label == "full_speed" else label.replace("cpu_", "CPU ").replace("_", " ")
+        name = (
+            "full speed"
+            if label == "full_speed"
+            else label.replace("cpu_", "CPU ").replace("_", " ")
+        )
         opened = run["open_roster"]
         lines += [
             f"| open the roster offline ({opened['people']} people, {opened['households_listed']} households), {name}: "
@@ -315,8 +429,14 @@ def markdown(report: dict) -> str:
         "|---|---:|---:|---|",
     ]
     for row in first["rows"]:
-        lines.append(f"| {row['method']} {row['path']} | {row['sent']:,} | {row['behind_nginx']:,} | {row['encoding']} |")
-    lines += ["", "Reproduce: `.venv/bin/python bench/pwa.py` (see bench/README.md and docs/field-app.md).", ""]
+        lines.append(
+            f"| {row['method']} {row['path']} | {row['sent']:,} | {row['behind_nginx']:,} | {row['encoding']} |"
+        )
+    lines += [
+        "",
+        "Reproduce: `.venv/bin/python bench/pwa.py` (see bench/README.md and docs/field-app.md).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -328,12 +448,23 @@ def main(argv: list[str]) -> int:
     server = None
     try:
         prepare(env, args.households, args.people)
-        server = LiveServer(database_url=database_url, media_root=scratch / "media", env=env).start()
+        server = LiveServer(
+            database_url=database_url, media_root=scratch / "media", env=env
+        ).start()
         report = {
             "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "load": os.getloadavg(),
+            },
             "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
-            "options": {"households": args.households, "people": args.people, "repeat": args.repeat, "throttle": args.throttle},
+            "options": {
+                "households": args.households,
+                "people": args.people,
+                "repeat": args.repeat,
+                "throttle": args.throttle,
+            },
             **run_browser(server, scratch / "profile", args),
         }
     finally:
@@ -342,7 +473,9 @@ def main(argv: list[str]) -> int:
         drop()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     out.with_suffix(".md").write_text(markdown(report), encoding="utf-8")
     print(markdown(report))  # noqa: T201
     return 0

@@ -84,41 +84,72 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--devices", type=int, default=50, help="concurrent phones (default 50)")
     parser.add_argument(
-        "--households-per-device", type=int, default=120, help="new households each phone pushes (default 120)"
+        "--households-per-device",
+        type=int,
+        default=120,
+        help="new households each phone pushes (default 120)",
     )
-    parser.add_argument("--batch-ops", type=int, default=200, help="operations per push, at most 200 (default 200)")
+    parser.add_argument(
+        "--batch-ops", type=int, default=200, help="operations per push, at most 200 (default 200)"
+    )
     parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne")
     parser.add_argument(
-        "--servers", type=int, default=2,
+        "--servers",
+        type=int,
+        default=2,
         help="ASGI server processes (daphne: one port each; uvicorn: --workers on one port); default 2",
     )
-    parser.add_argument("--seconds", type=float, default=300, help="cap on the push phase (default 300)")
-    parser.add_argument("--communes", type=int, default=25, help="communes of the synthetic city (default 25)")
+    parser.add_argument(
+        "--seconds", type=float, default=300, help="cap on the push phase (default 300)"
+    )
+    parser.add_argument(
+        "--communes", type=int, default=25, help="communes of the synthetic city (default 25)"
+    )
     parser.add_argument("--villages", type=int, default=8, help="villages per commune (default 8)")
     parser.add_argument(
-        "--existing", type=int, default=400, help="households per commune already there (synth, default 400)"
+        "--existing",
+        type=int,
+        default=400,
+        help="households per commune already there (synth, default 400)",
     )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument(
-        "--redis", default="redis://127.0.0.1:6379/15",
+        "--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL"
+    )
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/15",
         help="Redis URL: cache, rate limit, channel layer and Celery queue (default db 15, emptied of this run's keys)",
     )
     parser.add_argument(
-        "--app-root", default=str(ROOT),
+        "--app-root",
+        default=str(ROOT),
         help="the checkout whose manage.py and server run (e.g. an older one, for before/after figures)",
     )
-    parser.add_argument("--database", default="pcgd_bench_sync", help="database to drop and recreate")
-    parser.add_argument("--port", type=int, default=8310, help="first server port on 127.0.0.1 (default 8310)")
-    parser.add_argument("--out", default=str(RESULTS / "sync"), help="results path without extension")
-    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
-    parser.add_argument("--note", default="", help="a line to write in the results (what this run is)")
     parser.add_argument(
-        "--probe-households", type=int, default=40,
+        "--database", default="pcgd_bench_sync", help="database to drop and recreate"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8310, help="first server port on 127.0.0.1 (default 8310)"
+    )
+    parser.add_argument(
+        "--out", default=str(RESULTS / "sync"), help="results path without extension"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--note", default="", help="a line to write in the results (what this run is)"
+    )
+    parser.add_argument(
+        "--probe-households",
+        type=int,
+        default=40,
         help="households one extra phone pushes in-process first, counting the SQL queries per op (0: skip)",
     )
     parser.add_argument(
-        "--wait-idle", type=float, default=0, metavar="SECONDS",
+        "--wait-idle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
         help="wait up to this long for the machine to be idle (< 15%% busy) before the storm",
     )
     args = parser.parse_args(argv)
@@ -135,19 +166,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def copy_database(server: str, source: str, target: str) -> None:
-    admin(server, f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)', f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    admin(
+        server,
+        f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)',
+        f'CREATE DATABASE "{target}" TEMPLATE "{source}"',
+    )
 
 
 def app_env(args: argparse.Namespace, secret_key: str) -> dict[str, str]:
     """The production settings (docs/settings.md), pointed at the bench database."""
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if k not in ("DJANGO_SETTINGS_MODULE", "PCGD_TESTING", "SYNC_RATE", "SYNC_MAX_IN_FLIGHT")
     }
     env.update(
-        DATABASE_URL=f"{args.postgres}/{args.database}", REDIS_URL=args.redis, DEBUG="0",
-        SECRET_KEY=secret_key, ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_COOKIES="0",
-        SECURE_SSL_REDIRECT="0", CHANNEL_LAYER_PREFIX=f"bench-sync-{os.getpid()}", LOG_LEVEL="WARNING",
+        DATABASE_URL=f"{args.postgres}/{args.database}",
+        REDIS_URL=args.redis,
+        DEBUG="0",
+        SECRET_KEY=secret_key,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_COOKIES="0",
+        SECURE_SSL_REDIRECT="0",
+        CHANNEL_LAYER_PREFIX=f"bench-sync-{os.getpid()}",
+        LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -155,7 +197,11 @@ def app_env(args: argparse.Namespace, secret_key: str) -> dict[str, str]:
 
 def manage(argv: list[str], env: dict, root: Path) -> str:
     done = subprocess.run(  # noqa: S603 - our own manage.py with our own arguments
-        [sys.executable, str(root / "manage.py"), *argv], cwd=root, env=env, capture_output=True, text=True,
+        [sys.executable, str(root / "manage.py"), *argv],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
         check=False,
     )
     if done.returncode != 0:
@@ -177,12 +223,27 @@ class Device:
     token: str = ""
     bodies: list[bytes] = field(default_factory=list)  # the batches, encoded
     kinds: list[list[str]] = field(default_factory=list)  # per batch, the kind of each op
-    ops: list[list[dict]] = field(default_factory=list)  # per batch, the ops (to send again on retry)
+    ops: list[list[dict]] = field(
+        default_factory=list
+    )  # per batch, the ops (to send again on retry)
 
 
 def setup_django(env: dict) -> None:
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS",
-                                           "SECURE_COOKIES", "CHANNEL_LAYER_PREFIX", "LOG_LEVEL")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in (
+                "DATABASE_URL",
+                "REDIS_URL",
+                "DEBUG",
+                "SECRET_KEY",
+                "ALLOWED_HOSTS",
+                "SECURE_COOKIES",
+                "CHANNEL_LAYER_PREFIX",
+                "LOG_LEVEL",
+            )
+        }
+    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "server.settings"
     sys.path.insert(0, str(ROOT))
     import django
@@ -196,8 +257,12 @@ def make_city_plan(args, round_year: int):
     from surveys.synth.places import plan_city
 
     plan = plan_city(
-        communes=args.communes, villages_per_commune=args.villages, city_code="31", city_name=None,
-        districts=0, commune_code_start=None,
+        communes=args.communes,
+        villages_per_commune=args.villages,
+        city_code="31",
+        city_name=None,
+        districts=0,
+        commune_code_start=None,
     )
     pks = dict(Area.objects.values_list("code", "pk"))
     for commune in plan.communes:
@@ -228,14 +293,23 @@ def member_wire(person, household_id: str) -> dict:
     """A synth person as the phone sends it (wire format v1, DOMAIN.md §4)."""
     from surveys.wire import RESIDENT_COLUMNS
 
-    data = {key: getattr(person, key) for key in RESIDENT_COLUMNS if not key.startswith("dropped_out")}
+    data = {
+        key: getattr(person, key) for key in RESIDENT_COLUMNS if not key.startswith("dropped_out")
+    }
     dropped = None
     if person.dropped_out_grade is not None or person.dropped_out_year is not None:
         dropped = {"grade": person.dropped_out_grade, "year": person.dropped_out_year}
     data["dropped_out"] = dropped
-    data["enrollment"] = None if person.level is None else {
-        "round": None, "level": person.level, "grade": person.grade, "school": person.school,
-    }
+    data["enrollment"] = (
+        None
+        if person.level is None
+        else {
+            "round": None,
+            "level": person.level,
+            "grade": person.grade,
+            "school": person.school,
+        }
+    )
     data["household"] = household_id
     return data
 
@@ -247,7 +321,9 @@ def make_outboxes(args, devices: list[Device], plan, round_year: int) -> list:
 
     start, days = visit_window(round_year, None)
     generator = PopulationGenerator(
-        rng=random.Random(f"bench-sync:{args.seed}"), year=round_year, province_code=plan.code,
+        rng=random.Random(f"bench-sync:{args.seed}"),
+        year=round_year,
+        province_code=plan.code,
         visit_window=(start, days),
     )
     rng = random.Random(f"bench-sync-dates:{args.seed}")
@@ -266,10 +342,21 @@ def make_outboxes(args, devices: list[Device], plan, round_year: int) -> list:
             records.append(hh)
             hid = str(hh.id)
             clock += 1
-            outbox.append(_op("household.upsert", hid, {
-                "village": village.code, "number": hh.number, "address": hh.address,
-                "residence": hh.residence, "phone": hh.phone, "note": "",
-            }, clock))
+            outbox.append(
+                _op(
+                    "household.upsert",
+                    hid,
+                    {
+                        "village": village.code,
+                        "number": hh.number,
+                        "address": hh.address,
+                        "residence": hh.residence,
+                        "phone": hh.phone,
+                        "note": "",
+                    },
+                    clock,
+                )
+            )
             for person in hh.members:
                 clock += 1
                 wire = member_wire(person, hid)
@@ -277,9 +364,16 @@ def make_outboxes(args, devices: list[Device], plan, round_year: int) -> list:
                     wire["enrollment"]["round"] = round_year
                 outbox.append(_op("resident.upsert", str(person.id), wire, clock))
             clock += 1
-            outbox.append(_op("visit.record", hid, {"household": hid, "date": hh.visit_date.isoformat()}, clock))
+            outbox.append(
+                _op(
+                    "visit.record",
+                    hid,
+                    {"household": hid, "date": hh.visit_date.isoformat()},
+                    clock,
+                )
+            )
         for first in range(0, len(outbox), args.batch_ops):
-            batch = outbox[first:first + args.batch_ops]
+            batch = outbox[first : first + args.batch_ops]
             device.ops.append(batch)
             device.kinds.append([o["kind"] for o in batch])
             device.bodies.append(encode(device, batch, round_year))
@@ -287,12 +381,21 @@ def make_outboxes(args, devices: list[Device], plan, round_year: int) -> list:
 
 
 def _op(kind: str, entity_id: str, data: dict, at: int) -> dict:
-    return {"op_id": str(uuid.uuid4()), "kind": kind, "entity_id": entity_id, "base_version": None,
-            "base": {}, "data": data, "at": at}
+    return {
+        "op_id": str(uuid.uuid4()),
+        "kind": kind,
+        "entity_id": entity_id,
+        "base_version": None,
+        "base": {},
+        "data": data,
+        "at": at,
+    }
 
 
 def encode(device: Device, ops: list[dict], round_year: int) -> bytes:
-    return json.dumps({"device": str(device.id), "round": round_year, "ops": ops}, ensure_ascii=False).encode()
+    return json.dumps(
+        {"device": str(device.id), "round": round_year, "ops": ops}, ensure_ascii=False
+    ).encode()
 
 
 # --- queries per operation, in-process --------------------------------------------------
@@ -334,7 +437,9 @@ print(json.dumps({"ops": ops, "queries": queries, "queries_per_op": round(querie
 """
 
 
-def probe_queries(args, env: dict, app_root: Path, plan, round_year: int, village_code: str, commune_code: str) -> dict:
+def probe_queries(
+    args, env: dict, app_root: Path, plan, round_year: int, village_code: str, commune_code: str
+) -> dict:
     """One more phone pushes a few batches through ``sync.services.push`` in a process of the app
     (no HTTP, DEBUG off): the SQL statements per operation, and the CPU of the push alone."""
     from django.contrib.auth import get_user_model
@@ -343,19 +448,38 @@ def probe_queries(args, env: dict, app_root: Path, plan, round_year: int, villag
     from areas.models import Area
     from areas.services import user_upsert
 
-    device = Device(index=999, id=uuid.uuid4(), username="bench_gv_probe", village_code=village_code,
-                    commune_code=commune_code)
+    device = Device(
+        index=999,
+        id=uuid.uuid4(),
+        username="bench_gv_probe",
+        village_code=village_code,
+        commune_code=commune_code,
+    )
     get_user_model().objects.create(username=device.username, password=make_password(None))
     user_upsert(username=device.username, role="surveyor", area=Area.objects.get(code=village_code))
-    probe_args = argparse.Namespace(**{**vars(args), "households_per_device": args.probe_households, "seed": args.seed + 7})
+    probe_args = argparse.Namespace(
+        **{**vars(args), "households_per_device": args.probe_households, "seed": args.seed + 7}
+    )
     make_outboxes(probe_args, [device], plan, round_year)
     path = Path(f"/tmp/bench-sync-probe-{os.getpid()}.json")  # noqa: S108 - this run's own file
-    path.write_text(json.dumps({"username": device.username, "device": str(device.id), "round": round_year,
-                                "batches": device.ops}))
+    path.write_text(
+        json.dumps(
+            {
+                "username": device.username,
+                "device": str(device.id),
+                "round": round_year,
+                "batches": device.ops,
+            }
+        )
+    )
     try:
         out = subprocess.run(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "-c", PROBE, str(path)], cwd=app_root,
-            env={**env, "DJANGO_SETTINGS_MODULE": "server.settings"}, capture_output=True, text=True, check=False,
+            [sys.executable, "-c", PROBE, str(path)],
+            cwd=app_root,
+            env={**env, "DJANGO_SETTINGS_MODULE": "server.settings"},
+            capture_output=True,
+            text=True,
+            check=False,
         )
     finally:
         path.unlink(missing_ok=True)
@@ -383,25 +507,56 @@ class Servers:
             for i in range(self.args.servers):
                 port = self.args.port + i
                 self.ports.append(port)
-                self._spawn([*limit, str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "server.asgi:application"])
+                self._spawn(
+                    [
+                        *limit,
+                        str(bin_dir / "daphne"),
+                        "-b",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        "server.asgi:application",
+                    ]
+                )
         else:
             self.ports.append(self.args.port)
             workers = ["--workers", str(self.args.servers)] if self.args.servers > 1 else []
-            self._spawn([*limit, str(bin_dir / "uvicorn"), "server.asgi:application", "--host", "127.0.0.1",
-                         "--port", str(self.args.port), "--no-access-log", "--log-level", "warning", *workers])
+            self._spawn(
+                [
+                    *limit,
+                    str(bin_dir / "uvicorn"),
+                    "server.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.args.port),
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                    *workers,
+                ]
+            )
         deadline = time.monotonic() + 60
         for port in self.ports:
             while not _answers(port):
                 if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
                     self.stop()
-                    raise SystemExit(f"the server on port {port} did not start; see {self.log_path}")
+                    raise SystemExit(
+                        f"the server on port {port} did not start; see {self.log_path}"
+                    )
                 time.sleep(0.2)
 
     def _spawn(self, argv: list[str]) -> None:
-        self.procs.append(subprocess.Popen(  # noqa: S603 - our own server command
-            argv, cwd=self.args.app_root, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        ))
+        self.procs.append(
+            subprocess.Popen(  # noqa: S603 - our own server command
+                argv,
+                cwd=self.args.app_root,
+                env=self.env,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
 
     def cpu_seconds(self) -> float:
         """CPU time of every process in the servers' process groups (uvicorn workers included)."""
@@ -489,10 +644,15 @@ class Tally:
     capped: bool = False
 
 
-def run_device(device: Device, round_year: int, tally: Tally, start: threading.Event, deadline: list[float]) -> None:
+def run_device(
+    device: Device, round_year: int, tally: Tally, start: threading.Event, deadline: list[float]
+) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", device.port, timeout=300)
-    headers = {"Content-Type": "application/json", "Authorization": f"Token {device.token}",
-               "User-Agent": "bench-sync/1 (simulated phone)"}
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Token {device.token}",
+        "User-Agent": "bench-sync/1 (simulated phone)",
+    }
     queue = list(zip(device.bodies, device.kinds, device.ops, strict=True))
     start.wait()
     while queue:
@@ -581,19 +741,29 @@ def clean_redis(url: str, prefix: str) -> int:
     import redis
 
     client = redis.Redis.from_url(url)
-    keys = [*client.scan_iter(f"*{prefix}*"), *client.scan_iter("_kombu.binding.*"), *client.scan_iter("celery")]
+    keys = [
+        *client.scan_iter(f"*{prefix}*"),
+        *client.scan_iter("_kombu.binding.*"),
+        *client.scan_iter("celery"),
+    ]
     if keys:
         client.delete(*keys)
     client.close()
     return len(keys)
 
 
-def storm(devices: list[Device], round_year: int, seconds: float, url: str, servers: Servers) -> dict:
+def storm(
+    devices: list[Device], round_year: int, seconds: float, url: str, servers: Servers
+) -> dict:
     tally = Tally()
     start = threading.Event()
     deadline = [0.0]
-    threads = [threading.Thread(target=run_device, args=(d, round_year, tally, start, deadline), daemon=True)
-               for d in devices]
+    threads = [
+        threading.Thread(
+            target=run_device, args=(d, round_year, tally, start, deadline), daemon=True
+        )
+        for d in devices
+    ]
     for thread in threads:
         thread.start()
     waits: Counter = Counter()
@@ -627,14 +797,18 @@ def counts(url: str, round_year: int) -> dict:
         return {
             "households": one("SELECT count(*) FROM surveys_household"),
             "residents": one("SELECT count(*) FROM surveys_resident"),
-            "enrollments": one("SELECT count(*) FROM surveys_enrollment WHERE round_id = %s", round_year),
+            "enrollments": one(
+                "SELECT count(*) FROM surveys_enrollment WHERE round_id = %s", round_year
+            ),
             "visits": one("SELECT count(*) FROM surveys_visit WHERE round_id = %s", round_year),
             "oplog": one("SELECT count(*) FROM sync_oplog"),
             "changes": one("SELECT count(*) FROM surveys_change WHERE source LIKE 'sync:%%'"),
         }
 
 
-def verify(url: str, before: dict, devices: list[Device], records: list, tally: Tally, round_year: int) -> dict:
+def verify(
+    url: str, before: dict, devices: list[Device], records: list, tally: Tally, round_year: int
+) -> dict:
     """Every op answered is logged exactly once, and each one answered "applied" is on the server
     exactly once (a create: one row and one ``Change``); nothing else is."""
     after = counts(url, round_year)
@@ -643,31 +817,59 @@ def verify(url: str, before: dict, devices: list[Device], records: list, tally: 
     kinds = Counter(all_ops[i]["kind"] for i in applied_ids)
     households = kinds["household.upsert"]
     residents = kinds["resident.upsert"]
-    enrolled = sum(1 for i in applied_ids if all_ops[i]["kind"] == "resident.upsert" and all_ops[i]["data"]["enrollment"])
+    enrolled = sum(
+        1
+        for i in applied_ids
+        if all_ops[i]["kind"] == "resident.upsert" and all_ops[i]["data"]["enrollment"]
+    )
     with psycopg.connect(url) as conn:
         one = lambda sql, *a: conn.execute(sql, a).fetchone()[0]  # noqa: E731
-        twice = one("SELECT count(*) FROM (SELECT entity, entity_id FROM surveys_change WHERE action = 'create' "
-                    "GROUP BY 1, 2 HAVING count(*) > 1) AS t")
-        logged = one("SELECT count(*) FROM sync_oplog WHERE op_id = ANY(%s::uuid[])", list(answered))
-        applied = one("SELECT count(*) FROM sync_oplog WHERE status = 'applied' AND op_id = ANY(%s::uuid[])",
-                      list(answered))
-        stale = one("SELECT count(*) FROM surveys_stalecommune WHERE round_id = %s AND commune_id IN "
-                    "(SELECT id FROM areas_area WHERE code = ANY(%s))", round_year,
-                    sorted({d.commune_code for d in devices}))
+        twice = one(
+            "SELECT count(*) FROM (SELECT entity, entity_id FROM surveys_change WHERE action = 'create' "
+            "GROUP BY 1, 2 HAVING count(*) > 1) AS t"
+        )
+        logged = one(
+            "SELECT count(*) FROM sync_oplog WHERE op_id = ANY(%s::uuid[])", list(answered)
+        )
+        applied = one(
+            "SELECT count(*) FROM sync_oplog WHERE status = 'applied' AND op_id = ANY(%s::uuid[])",
+            list(answered),
+        )
+        stale = one(
+            "SELECT count(*) FROM surveys_stalecommune WHERE round_id = %s AND commune_id IN "
+            "(SELECT id FROM areas_area WHERE code = ANY(%s))",
+            round_year,
+            sorted({d.commune_code for d in devices}),
+        )
     checks = {
         "oplog rows added = ops answered": (after["oplog"] - before["oplog"], len(answered)),
         "oplog rows of the ops sent": (logged, len(answered)),
         "ops logged applied = answered applied": (applied, len(applied_ids)),
-        "households added = household.upsert applied": (after["households"] - before["households"], households),
-        "residents added = resident.upsert applied": (after["residents"] - before["residents"], residents),
-        "enrollments added = enrolled members applied": (after["enrollments"] - before["enrollments"], enrolled),
-        "visits added = visit.record applied": (after["visits"] - before["visits"], kinds["visit.record"]),
+        "households added = household.upsert applied": (
+            after["households"] - before["households"],
+            households,
+        ),
+        "residents added = resident.upsert applied": (
+            after["residents"] - before["residents"],
+            residents,
+        ),
+        "enrollments added = enrolled members applied": (
+            after["enrollments"] - before["enrollments"],
+            enrolled,
+        ),
+        "visits added = visit.record applied": (
+            after["visits"] - before["visits"],
+            kinds["visit.record"],
+        ),
         "change rows added = ops applied": (after["changes"] - before["changes"], len(applied_ids)),
         "records created twice": (twice, 0),
         "communes marked stale": (stale, len({d.commune_code for d in devices})),
     }
-    return {"checks": {k: {"found": a, "expected": b, "ok": a == b} for k, (a, b) in checks.items()},
-            "ok": all(a == b for a, b in checks.values()), "after": after}
+    return {
+        "checks": {k: {"found": a, "expected": b, "ok": a == b} for k, (a, b) in checks.items()},
+        "ok": all(a == b for a, b in checks.values()),
+        "after": after,
+    }
 
 
 def copy_floor(url: str, records: list, round_year: int) -> dict:
@@ -687,9 +889,13 @@ def copy_floor(url: str, records: list, round_year: int) -> dict:
     residents = [_resident_lines(hh, stamp) for hh in records]
     enrollments = "".join(
         f"{p.id}\t{round_year}\t{p.level}\t{'\\N' if p.grade is None else p.grade}\t{_text(p.school)}\n"
-        for hh in records for p in hh.members if p.level is not None
+        for hh in records
+        for p in hh.members
+        if p.level is not None
     )
-    visits = "".join(f"{hh.id}\t{round_year}\t{hh.visit_date.isoformat()}\t{stamp}\n" for hh in records)
+    visits = "".join(
+        f"{hh.id}\t{round_year}\t{hh.visit_date.isoformat()}\t{stamp}\n" for hh in records
+    )
     people = sum(len(r) for r in residents)
 
     def columns(names):
@@ -697,27 +903,46 @@ def copy_floor(url: str, records: list, round_year: int) -> dict:
 
     with psycopg.connect(url) as conn:
         began = time.perf_counter()
-        seqs = iter(row[0] for row in conn.execute(
-            "SELECT nextval('surveys_change_seq') FROM generate_series(1, %s)", [len(households) + people]))
+        seqs = iter(
+            row[0]
+            for row in conn.execute(
+                "SELECT nextval('surveys_change_seq') FROM generate_series(1, %s)",
+                [len(households) + people],
+            )
+        )
         household_text = "".join(f"{line}{next(seqs)}\n" for line in households)
-        resident_text = "".join(f"{line}{next(seqs)}\n" for members in residents for line in members)
+        resident_text = "".join(
+            f"{line}{next(seqs)}\n" for members in residents for line in members
+        )
         with conn.cursor() as cursor:
-            with cursor.copy(f"COPY surveys_household ({columns(HOUSEHOLD_FIELDS)}) FROM STDIN") as copy:
+            with cursor.copy(
+                f"COPY surveys_household ({columns(HOUSEHOLD_FIELDS)}) FROM STDIN"
+            ) as copy:
                 copy.write(household_text)
-            with cursor.copy(f"COPY surveys_resident ({columns(RESIDENT_FIELDS)}) FROM STDIN") as copy:
+            with cursor.copy(
+                f"COPY surveys_resident ({columns(RESIDENT_FIELDS)}) FROM STDIN"
+            ) as copy:
                 copy.write(resident_text)
         conn.commit()
         floor = time.perf_counter() - began
         began = time.perf_counter()
         with conn.cursor() as cursor:
-            with cursor.copy(f"COPY surveys_enrollment ({columns(ENROLLMENT_FIELDS)}) FROM STDIN") as copy:
+            with cursor.copy(
+                f"COPY surveys_enrollment ({columns(ENROLLMENT_FIELDS)}) FROM STDIN"
+            ) as copy:
                 copy.write(enrollments)
             with cursor.copy(f"COPY surveys_visit ({columns(VISIT_FIELDS)}) FROM STDIN") as copy:
                 copy.write(visits)
         conn.commit()
         rest = time.perf_counter() - began
-    return {"households": len(households), "people": people, "seconds": floor,
-            "enrollments_visits_seconds": rest, "enrollments": enrollments.count("\n"), "visits": len(households)}
+    return {
+        "households": len(households),
+        "people": people,
+        "seconds": floor,
+        "enrollments_visits_seconds": rest,
+        "enrollments": enrollments.count("\n"),
+        "visits": len(households),
+    }
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -736,20 +961,43 @@ def machine_facts(url: str) -> dict:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
+    memory = next(
+        (
+            int(line.split()[1]) // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     with psycopg.connect(url) as conn:
-        settings = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in (  # noqa: S608 - fixed names
-            "server_version", "shared_buffers", "max_connections", "synchronous_commit", "fsync", "wal_level")}
+        settings = {
+            name: conn.execute(f"SHOW {name}").fetchone()[0]
+            for name in (  # noqa: S608 - fixed names
+                "server_version",
+                "shared_buffers",
+                "max_connections",
+                "synchronous_commit",
+                "fsync",
+                "wal_level",
+            )
+        }
     import django
+
     versions = {"django": django.get_version()}
     for module in ("daphne", "uvicorn", "rest_framework", "psycopg"):
         try:
             versions[module] = __import__(module).__version__
         except (ImportError, AttributeError):
             versions[module] = None
-    return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_mb": memory, "os": platform.platform(),
-            "python": platform.python_version(), "postgresql": settings, "versions": versions}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_mb": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": settings,
+        "versions": versions,
+    }
 
 
 def summarise(args, argv, machine, data: dict, run: dict, check: dict, floor: dict) -> dict:
@@ -767,8 +1015,21 @@ def summarise(args, argv, machine, data: dict, run: dict, check: dict, floor: di
         "command": shlex.join(["bench/sync.py", *argv]),
         "note": args.note,
         "machine": machine,
-        "options": {k: getattr(args, k) for k in ("devices", "households_per_device", "batch_ops", "server",
-                                                   "servers", "seconds", "communes", "villages", "existing", "seed")},
+        "options": {
+            k: getattr(args, k)
+            for k in (
+                "devices",
+                "households_per_device",
+                "batch_ops",
+                "server",
+                "servers",
+                "seconds",
+                "communes",
+                "villages",
+                "existing",
+                "seed",
+            )
+        },
         "data": data,
         "wall_seconds": round(wall, 2),
         "capped": tally.capped,
@@ -787,17 +1048,25 @@ def summarise(args, argv, machine, data: dict, run: dict, check: dict, floor: di
             "mean": round(statistics.fmean(tally.latencies) * 1000) if tally.latencies else None,
             "requests": len(tally.latencies),
         },
-        "cpu": {**run["cpu"], "server_ms_per_op": round(1000 * run["cpu"]["servers_seconds"] / ops_answered, 2)
-                if ops_answered else None},
-        "postgres_waits_per_sample": {k: round(v / samples, 2) for k, v in sorted(waits.items(), key=lambda kv: -kv[1])},
+        "cpu": {
+            **run["cpu"],
+            "server_ms_per_op": round(1000 * run["cpu"]["servers_seconds"] / ops_answered, 2)
+            if ops_answered
+            else None,
+        },
+        "postgres_waits_per_sample": {
+            k: round(v / samples, 2) for k, v in sorted(waits.items(), key=lambda kv: -kv[1])
+        },
         "errors": tally.errors[:20],
         "verify": check,
         "floor": {
-            "households": floor["households"], "people": floor["people"],
+            "households": floor["households"],
+            "people": floor["people"],
             "seconds": round(floor["seconds"], 3),
             "people_per_second": round(floor_pps),
             "enrollments_visits_seconds": round(floor["enrollments_visits_seconds"], 3),
-            "enrollments": floor["enrollments"], "visits": floor["visits"],
+            "enrollments": floor["enrollments"],
+            "visits": floor["visits"],
         },
         "ratio_http_to_copy": round(floor_pps / http_pps, 1) if http_pps else None,
         "target_people_per_second": 1000,
@@ -827,9 +1096,15 @@ def markdown(r: dict) -> str:
         "",
         f"Target ≥ 1,000 people per second: this run {verdict} it.",
         "",
-        *([f"**The machine was shared:** {r['cpu']['machine_busy_before']:.0%} busy with other work just before "
-           "the storm, so these figures are lower than on an idle machine.", ""]
-          if r["cpu"]["machine_busy_before"] >= 0.15 else []),
+        *(
+            [
+                f"**The machine was shared:** {r['cpu']['machine_busy_before']:.0%} busy with other work just before "
+                "the storm, so these figures are lower than on an idle machine.",
+                "",
+            ]
+            if r["cpu"]["machine_busy_before"] >= 0.15
+            else []
+        ),
         "| Figure | Value |",
         "|---|---|",
         f"| **people applied per second** | **{r['people_per_second']:,}** |",
@@ -853,9 +1128,11 @@ def markdown(r: dict) -> str:
         f"| **ratio (COPY people/s ÷ HTTP people/s)** | **{r['ratio_http_to_copy']}×** |",
         "",
         "PostgreSQL backends of the bench database, average per sample (every 0.2 s) by wait: "
-        + ", ".join(f"{k} {v}" for k, v in list(r["postgres_waits_per_sample"].items())[:6]) + ".",
+        + ", ".join(f"{k} {v}" for k, v in list(r["postgres_waits_per_sample"].items())[:6])
+        + ".",
         "",
-        "Checked on the database after the run: " + ("all good." if r["verify"]["ok"] else "**MISMATCH**."),
+        "Checked on the database after the run: "
+        + ("all good." if r["verify"]["ok"] else "**MISMATCH**."),
         "",
         "| Check | Found | Expected |",
         "|---|---:|---:|",
@@ -867,9 +1144,12 @@ def markdown(r: dict) -> str:
     if r.get("probe"):
         p = r["probe"]
         statements = ", ".join(f"{k} {v}" for k, v in p["by_statement_per_op"].items() if v >= 0.05)
-        lines += ["", f"Query probe (one more phone, {p['ops']} ops through `sync.services.push` in-process, no HTTP): "
-                  f"**{p['queries_per_op']} SQL statements per operation**, {p['cpu_ms_per_op']} ms of CPU per "
-                  f"operation in that process. Per operation: {statements}."]
+        lines += [
+            "",
+            f"Query probe (one more phone, {p['ops']} ops through `sync.services.push` in-process, no HTTP): "
+            f"**{p['queries_per_op']} SQL statements per operation**, {p['cpu_ms_per_op']} ms of CPU per "
+            f"operation in that process. Per operation: {statements}.",
+        ]
     lines += ["", "Reproduce: see bench/README.md (`bench/sync.py`).", ""]
     return "\n".join(lines)
 
@@ -884,9 +1164,13 @@ def main(argv: list[str]) -> dict:
     url = f"{args.postgres}/{args.database}"
     floor_db = f"{args.database}_floor"
     log = Path(f"/tmp/bench-sync-{os.getpid()}.log")  # noqa: S108 - the servers' log of this run
-    say = lambda text: sys.stderr.write(f"[bench/sync {time.strftime("%H:%M:%S", time.gmtime())}] {text}\n")  # noqa: E731
 
-    say(f"database {args.database}: recreate, migrate, synth {args.communes}×{args.existing} households")
+    def say(text: str) -> None:
+        sys.stderr.write(f"[bench/sync {time.strftime('%H:%M:%S', time.gmtime())}] {text}\n")
+
+    say(
+        f"database {args.database}: recreate, migrate, synth {args.communes}×{args.existing} households"
+    )
     recreate_database(args.postgres, args.database)
     app_root = Path(args.app_root).resolve()
     manage(["migrate", "--noinput", "-v", "0"], env, app_root)
@@ -894,23 +1178,48 @@ def main(argv: list[str]) -> dict:
     from surveys.synth import current_round_year
 
     round_year = current_round_year()
-    synth = json.loads(manage(["synth", "--communes", str(args.communes), "--households", str(args.existing),
-                               "--villages", str(args.villages), "--seed", str(args.seed), "--round",
-                               str(round_year)], env, app_root))
+    synth = json.loads(
+        manage(
+            [
+                "synth",
+                "--communes",
+                str(args.communes),
+                "--households",
+                str(args.existing),
+                "--villages",
+                str(args.villages),
+                "--seed",
+                str(args.seed),
+                "--round",
+                str(round_year),
+            ],
+            env,
+            app_root,
+        )
+    )
     plan = make_city_plan(args, round_year)
     devices = []
     for i in range(args.devices):
         commune = plan.communes[i % len(plan.communes)]
         village = commune.villages[(i // len(plan.communes)) % len(commune.villages)]
-        devices.append(Device(index=i, id=uuid.UUID(int=random.Random(f"dev{i}").getrandbits(128), version=4),
-                              username=f"bench_gv_{i:03d}", village_code=village.code, commune_code=commune.code))
+        devices.append(
+            Device(
+                index=i,
+                id=uuid.UUID(int=random.Random(f"dev{i}").getrandbits(128), version=4),
+                username=f"bench_gv_{i:03d}",
+                village_code=village.code,
+                commune_code=commune.code,
+            )
+        )
     say(f"{args.devices} surveyor accounts and outboxes")
     make_accounts(devices, plan)
     records = make_outboxes(args, devices, plan, round_year)
     probe = None
     if args.probe_households > 0:
         say(f"query probe: {args.probe_households} households pushed in-process")
-        probe = probe_queries(args, env, app_root, plan, round_year, devices[0].village_code, devices[0].commune_code)
+        probe = probe_queries(
+            args, env, app_root, plan, round_year, devices[0].village_code, devices[0].commune_code
+        )
     from django.db import connections
 
     connections.close_all()
@@ -919,12 +1228,18 @@ def main(argv: list[str]) -> dict:
     before = counts(url, round_year)
     machine = machine_facts(url)
     data = {
-        "round": round_year, "existing_households": synth["households"], "existing_people": synth["people"],
-        "households": len(records), "people": sum(len(hh.members) for hh in records),
-        "ops": sum(len(b) for d in devices for b in d.ops), "batches": sum(len(d.bodies) for d in devices),
+        "round": round_year,
+        "existing_households": synth["households"],
+        "existing_people": synth["people"],
+        "households": len(records),
+        "people": sum(len(hh.members) for hh in records),
+        "ops": sum(len(b) for d in devices for b in d.ops),
+        "batches": sum(len(d.bodies) for d in devices),
         "body_bytes_mean": round(statistics.fmean(len(b) for d in devices for b in d.bodies)),
     }
-    say(f"{data['households']:,} households, {data['people']:,} people, {data['ops']:,} ops in {data['batches']} batches")
+    say(
+        f"{data['households']:,} households, {data['people']:,} people, {data['ops']:,} ops in {data['batches']} batches"
+    )
 
     servers = Servers(args, env, lifetime=args.seconds + 900, log=log)
     say(f"starting {args.servers} {args.server} process(es)")
@@ -938,7 +1253,9 @@ def main(argv: list[str]) -> dict:
         while idle >= 0.15 and time.monotonic() - waited < args.wait_idle:
             say(f"machine {idle:.0%} busy with other work; waiting")
             idle = background_busy(5.0)
-        say(f"storm: {args.devices} devices (cap {args.seconds:.0f} s); machine busy before: {idle:.0%}")
+        say(
+            f"storm: {args.devices} devices (cap {args.seconds:.0f} s); machine busy before: {idle:.0%}"
+        )
         run = storm(devices, round_year, args.seconds, url, servers)
     finally:
         servers.stop()
@@ -954,12 +1271,16 @@ def main(argv: list[str]) -> dict:
         drop_database(args.postgres, args.database)
     result = summarise(args, argv, machine, data, run, check, floor)
     result["probe"] = probe
-    server_errors = [line for line in log.read_text(errors="replace").splitlines() if "Error" in line]
+    server_errors = [
+        line for line in log.read_text(errors="replace").splitlines() if "Error" in line
+    ]
     result["server_log_error_lines"] = len(server_errors)
     result["server_log_first_errors"] = server_errors[:5]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    (out.parent / f"{out.name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out.parent / f"{out.name}.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     (out.parent / f"{out.name}.md").write_text(markdown(result), encoding="utf-8")
     sys.stdout.write(markdown(result))
     if not check["ok"]:

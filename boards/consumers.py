@@ -26,7 +26,9 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=REFUSED)
             return
         self.group = group_name(area.code)
-        await self.channel_layer.group_add(self.group, self.channel_name)  # first: no event lost before the snapshot
+        await self.channel_layer.group_add(
+            self.group, self.channel_name
+        )  # first: no event lost before the snapshot
         round_year = await self._round()
         # Snapshots of many boards opening at once run side by side (own threads, own connections).
         snapshot = await database_sync_to_async(selectors.snapshot, thread_sensitive=False)(

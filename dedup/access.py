@@ -26,4 +26,6 @@ def manage_q(*, user, path_field: str) -> Q:
 
 
 def pair_scope_q(*, user) -> Q:
-    return manage_q(user=user, path_field="left__commune__path") & manage_q(user=user, path_field="right__commune__path")
+    return manage_q(user=user, path_field="left__commune__path") & manage_q(
+        user=user, path_field="right__commune__path"
+    )

@@ -34,7 +34,9 @@ def _round(request) -> int:
 class PairListApi(APIView):
     """The review queue: pairs in the caller's supervision scope, best score first."""
 
-    @extend_schema(parameters=[PairListFilter], responses={200: PairSummaryOutput(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[PairListFilter], responses={200: PairSummaryOutput(many=True), **ERRORS}
+    )
     def get(self, request):
         params = PairListFilter(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -44,7 +46,9 @@ class PairListApi(APIView):
             if area is None:
                 raise NotFound()
             area_path = area.path
-        pairs = selectors.pair_list(user=request.user, status=params.validated_data["status"], area_path=area_path)
+        pairs = selectors.pair_list(
+            user=request.user, status=params.validated_data["status"], area_path=area_path
+        )
         paginator = Pagination()
         page = paginator.paginate_queryset(pairs, request, view=self)
         rows = [selectors.pair_summary(p) for p in page]
@@ -69,22 +73,30 @@ class PairDecideApi(APIView):
     """Decide a pair: ``same`` (merge, with the surviving value chosen per field), ``different``
     (remembered) or ``moved`` (link the moved-out record to the one where the person lives)."""
 
-    @extend_schema(parameters=[RoundParam], request=DecideInput, responses={200: DecisionOutput, **ERRORS})
+    @extend_schema(
+        parameters=[RoundParam], request=DecideInput, responses={200: DecisionOutput, **ERRORS}
+    )
     def post(self, request, pair_id: int):
         pair = selectors.pair_get(user=request.user, pair_id=pair_id)
         data = DecideInput(data=request.data)
         data.is_valid(raise_exception=True)
-        decision = services.pair_decide(pair=pair, user=request.user, round_year=_round(request), **data.validated_data)
+        decision = services.pair_decide(
+            pair=pair, user=request.user, round_year=_round(request), **data.validated_data
+        )
         return Response(selectors.decision_output(decision))
 
 
 class PairUndoApi(APIView):
     """Undo the pair's decision (a merge restores both records); the pair goes back to the queue."""
 
-    @extend_schema(parameters=[RoundParam], request=UndoInput, responses={200: DecisionOutput, **ERRORS})
+    @extend_schema(
+        parameters=[RoundParam], request=UndoInput, responses={200: DecisionOutput, **ERRORS}
+    )
     def post(self, request, pair_id: int):
         pair = selectors.pair_get(user=request.user, pair_id=pair_id)
         data = UndoInput(data=request.data)
         data.is_valid(raise_exception=True)
-        decision = services.pair_undo(pair=pair, user=request.user, round_year=_round(request), **data.validated_data)
+        decision = services.pair_undo(
+            pair=pair, user=request.user, round_year=_round(request), **data.validated_data
+        )
         return Response(selectors.decision_output(decision))

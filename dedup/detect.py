@@ -54,15 +54,26 @@ def _announce_queued(*, left_ids: list, round_year: int) -> None:
     from surveys.models import Resident
 
     per_commune = dict(
-        Resident.objects.filter(pk__in=left_ids).values("commune_id").annotate(n=Count("id")).values_list("commune_id", "n")
+        Resident.objects.filter(pk__in=left_ids)
+        .values("commune_id")
+        .annotate(n=Count("id"))
+        .values_list("commune_id", "n")
     )
     for commune in Area.objects.filter(pk__in=list(per_commune)):
-        publish_on_commit(area_codes_up(commune), {
-            "type": "duplicate.queued", "commune": commune.code, "round": round_year, "pairs": per_commune[commune.pk],
-        })
+        publish_on_commit(
+            area_codes_up(commune),
+            {
+                "type": "duplicate.queued",
+                "commune": commune.code,
+                "round": round_year,
+                "pairs": per_commune[commune.pk],
+            },
+        )
 
 
-def pairs_record(*, matches: list[tuple[Profile, Profile, Match]], round_year: int) -> list[DuplicatePair]:
+def pairs_record(
+    *, matches: list[tuple[Profile, Profile, Match]], round_year: int
+) -> list[DuplicatePair]:
     """Queue new pairs, refresh the score of open ones; decided pairs stay as decided.
     Safe against a concurrent check recording the same pair (the unique constraint wins)."""
     ordered = [(*_ordered(a, b), m) for a, b, m in matches]
@@ -72,9 +83,16 @@ def pairs_record(*, matches: list[tuple[Profile, Profile, Match]], round_year: i
     for a, b, match in ordered:
         pair = existing.get((a.id, b.id))
         if pair is None:
-            new[a.id, b.id] = DuplicatePair(left_id=a.id, right_id=b.id, score=match.score, reasons=match.reasons,
-                                            round=round_year)
-        elif pair.status == PairStatus.OPEN and (pair.score != match.score or pair.reasons != match.reasons):
+            new[a.id, b.id] = DuplicatePair(
+                left_id=a.id,
+                right_id=b.id,
+                score=match.score,
+                reasons=match.reasons,
+                round=round_year,
+            )
+        elif pair.status == PairStatus.OPEN and (
+            pair.score != match.score or pair.reasons != match.reasons
+        ):
             pair.score, pair.reasons = match.score, match.reasons
             changed.append(pair)
     if new:
@@ -93,7 +111,9 @@ def _auto_links(*, matches, pairs: list[DuplicatePair], round_year: int) -> int:
     linked = 0
     for start in range(0, len(todo), LINK_BATCH):
         with transaction.atomic():
-            for pair in DuplicatePair.objects.select_related("left", "right").filter(pk__in=todo[start : start + LINK_BATCH]):
+            for pair in DuplicatePair.objects.select_related("left", "right").filter(
+                pk__in=todo[start : start + LINK_BATCH]
+            ):
                 linked += pair_auto_link(pair=pair, round_year=round_year) is not None
     return linked
 
@@ -108,7 +128,9 @@ def residents_check(*, resident_ids: Iterable, round_year: int) -> dict:
         return {"checked": 0, "queued": 0, "auto_linked": 0}
     communes = neighbour_communes({p.commune_id for p in profiles})
     wanted = sorted({key for p in profiles for key in keys(p)})
-    hits = MatchKey.objects.filter(key__in=wanted, commune_id__in=communes).values_list("resident_id", flat=True)
+    hits = MatchKey.objects.filter(key__in=wanted, commune_id__in=communes).values_list(
+        "resident_id", flat=True
+    )
     hit_ids = {str(i) for i in hits[:MAX_CANDIDATES]} - set(ids)
     pool = {p.id: p for p in profiles_of(live_residents().filter(pk__in=sorted(hit_ids)))}
     pool.update({p.id: p for p in profiles})
@@ -132,10 +154,16 @@ def residents_check(*, resident_ids: Iterable, round_year: int) -> dict:
                     matches.append((a, b, match))
     pairs = pairs_record(matches=matches, round_year=round_year)
     linked = _auto_links(matches=matches, pairs=pairs, round_year=round_year)
-    return {"checked": len(profiles), "queued": sum(p.status == PairStatus.OPEN for p in pairs), "auto_linked": linked}
+    return {
+        "checked": len(profiles),
+        "queued": sum(p.status == PairStatus.OPEN for p in pairs),
+        "auto_linked": linked,
+    }
 
 
-def area_run(*, area: Area, round_year: int, pairs_path: str | None = None, link: bool = True) -> dict:
+def area_run(
+    *, area: Area, round_year: int, pairs_path: str | None = None, link: bool = True
+) -> dict:
     """The batch: every pair of residents of the area worth reviewing, queued; exact
     national-ID matches linked (unless ``link`` is off). Returns the summary."""
     started = time.perf_counter()
@@ -173,7 +201,9 @@ def _statuses(pairs: list[DuplicatePair]) -> dict[int, tuple[str, bool]]:
     ids = [p.pk for p in pairs]
     found = {}
     for start in range(0, len(ids), 5000):
-        rows = DuplicatePair.objects.filter(pk__in=ids[start : start + 5000]).values_list("pk", "status", "auto")
+        rows = DuplicatePair.objects.filter(pk__in=ids[start : start + 5000]).values_list(
+            "pk", "status", "auto"
+        )
         found.update({pk: (status_, auto) for pk, status_, auto in rows})
     return found
 

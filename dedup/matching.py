@@ -100,7 +100,9 @@ class Profile:
     ethnicity: str
     disability: str
     school: tuple
-    namesakes: int = 0  # people of the same folded name, year and sex in the run (this one included)
+    namesakes: int = (
+        0  # people of the same folded name, year and sex in the run (this one included)
+    )
     given_count: int = 0  # people of the same given name, year and sex in the run
     full_name: str = ""
 
@@ -147,11 +149,20 @@ def _name(a: Profile, b: Profile) -> str | None:
         return "name_plain" if a.plain or b.plain else "name_marks_differ"
     if a.family == b.family and a.given == b.given:
         return "middle_missing" if not a.middle or not b.middle else "middle_differs"
-    if a.family == b.family and a.middle == b.middle and (
-        OSA.distance(a.given_raw, b.given_raw, score_cutoff=1) <= 1 or OSA.distance(a.given, b.given, score_cutoff=1) <= 1
+    if (
+        a.family == b.family
+        and a.middle == b.middle
+        and (
+            OSA.distance(a.given_raw, b.given_raw, score_cutoff=1) <= 1
+            or OSA.distance(a.given, b.given, score_cutoff=1) <= 1
+        )
     ):
         return "given_typo"
-    if a.middle == b.middle and a.given == b.given and OSA.distance(a.family, b.family, score_cutoff=1) <= 1:
+    if (
+        a.middle == b.middle
+        and a.given == b.given
+        and OSA.distance(a.family, b.family, score_cutoff=1) <= 1
+    ):
         return "family_typo"
     if sorted(a.folded.split()) == sorted(b.folded.split()):
         return "name_order"
@@ -224,9 +235,13 @@ def features(a: Profile, b: Profile) -> dict[str, float] | None:
         return None
     found: dict[str, float] = {name: 1}
     if name == "given_typo" and min(a.given_count, b.given_count) == 1:
-        found["rare_spelling"] = 1  # one of the two spellings is nobody else's: a slip, not another name
+        found["rare_spelling"] = (
+            1  # one of the two spellings is nobody else's: a slip, not another name
+        )
     if name in ("name_exact", "name_plain", "name_marks_differ"):
-        others = max(a.namesakes, b.namesakes) - 2  # namesakes of the same year and sex besides these two
+        others = (
+            max(a.namesakes, b.namesakes) - 2
+        )  # namesakes of the same year and sex besides these two
         if others > 0:
             found["common_name"] = math.log2(1 + others)
     for code in (_date(a, b), _guardian(a, b), _place(a, b), _status(a, b)):
@@ -267,7 +282,9 @@ def _others(a: Profile, b: Profile, found: dict[str, float]) -> None:
 def national_id_link(a: Profile, b: Profile) -> bool:
     """The one case that links without review: the same valid 12-digit national ID, the same
     sex and birth year, birth date parts that do not disagree, and names that match."""
-    if not (a.national_id and a.national_id == b.national_id and a.sex == b.sex and a.year == b.year):
+    if not (
+        a.national_id and a.national_id == b.national_id and a.sex == b.sex and a.year == b.year
+    ):
         return False
     if _date(a, b) in ("day_differs", "month_differs", "year_differs"):
         return False

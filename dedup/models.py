@@ -34,11 +34,19 @@ class DuplicatePair(models.Model):
     right = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
     score = models.FloatField(_("score"))
     reasons = models.JSONField(_("reasons"), default=list)
-    status = models.CharField(_("status"), max_length=16, choices=PairStatus.choices, default=PairStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PairStatus.choices, default=PairStatus.OPEN
+    )
     auto = models.BooleanField(_("decided automatically"), default=False)
-    no_auto = models.BooleanField(default=False, help_text="An automatic link was undone: never link it automatically again.")
-    survivor = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    absorbed = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    no_auto = models.BooleanField(
+        default=False, help_text="An automatic link was undone: never link it automatically again."
+    )
+    survivor = models.ForeignKey(
+        Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    absorbed = models.ForeignKey(
+        Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     round = models.PositiveSmallIntegerField(_("round"))
     found_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -54,7 +62,8 @@ class DuplicatePair(models.Model):
             models.UniqueConstraint(fields=["left", "right"], name="dedup_pair_once"),
             models.CheckConstraint(condition=~Q(left=F("right")), name="dedup_pair_two_records"),
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in PairStatus]), name="dedup_pair_status_valid"
+                condition=Q(status__in=[s.value for s in PairStatus]),
+                name="dedup_pair_status_valid",
             ),
         ]
         indexes = [models.Index(fields=["status", "-score"])]
@@ -76,11 +85,15 @@ class Decision(models.Model):
     pair = models.ForeignKey(DuplicatePair, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(max_length=16, choices=DecisionKind.choices)
     auto = models.BooleanField(default=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
     round = models.PositiveSmallIntegerField()
     note = models.TextField(blank=True, default="")
-    fields = models.JSONField(default=dict)  # same: the side chosen per field; moved: which record moved out
+    fields = models.JSONField(
+        default=dict
+    )  # same: the side chosen per field; moved: which record moved out
     before = models.JSONField(default=dict)  # {"left": wire, "right": wire}
     after = models.JSONField(default=dict)
     undone = models.BooleanField(default=False)

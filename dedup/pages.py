@@ -71,16 +71,32 @@ def queue(request):
     summaries = [selectors.pair_summary(p) for p in page.object_list]
     record(user=request.user, action="duplicate_list.read", area=scope_area(user=request.user), target="page:dedup",
            count=2 * len(summaries), request=request)  # fmt: skip
-    return render(request, "dedup/queue.html", {"page": page, "pairs": summaries, "status": status,
-                                                "statuses": [*PairStatus.choices, ("all", _("All"))]})
+    return render(
+        request,
+        "dedup/queue.html",
+        {
+            "page": page,
+            "pairs": summaries,
+            "status": status,
+            "statuses": [*PairStatus.choices, ("all", _("All"))],
+        },
+    )
 
 
 def _rows(detail: dict) -> list[dict]:
     rows = []
     for field in ("relation", *MERGE_FIELDS):
         left, right = detail["left"].get(field), detail["right"].get(field)
-        rows.append({"field": field, "label": LABELS[field], "left": _display(left), "right": _display(right),
-                     "differs": left != right, "choosable": field in MERGE_FIELDS and left != right})
+        rows.append(
+            {
+                "field": field,
+                "label": LABELS[field],
+                "left": _display(left),
+                "right": _display(right),
+                "differs": left != right,
+                "choosable": field in MERGE_FIELDS and left != right,
+            }
+        )
     return rows
 
 
@@ -102,9 +118,17 @@ def pair(request, pair_id: int):
                 row["right"] = _display(mask_national_id(detail["right"].get("national_id") or ""))
     record(user=request.user, action="duplicate.read", area=found.left.commune, target=f"pair:{found.pk}", count=2,
            request=request)  # fmt: skip
-    context = {"pair": detail, "rows": rows, "status_label": PairStatus(detail["status"]).label,
-               "reasons": [str(REASONS.get(code, code)) for code in detail["reasons"]],
-               "place": [(_("Commune"), "commune_name"), (_("Village"), "village_name"), (_("Household"), "household_number")]}
+    context = {
+        "pair": detail,
+        "rows": rows,
+        "status_label": PairStatus(detail["status"]).label,
+        "reasons": [str(REASONS.get(code, code)) for code in detail["reasons"]],
+        "place": [
+            (_("Commune"), "commune_name"),
+            (_("Village"), "village_name"),
+            (_("Household"), "household_number"),
+        ],
+    }
     return render(request, "dedup/pair.html", context)
 
 
@@ -112,14 +136,28 @@ def _post(request, found, round_year: int):
     action = request.POST.get("decision", "")
     try:
         if action == "undo":
-            services.pair_undo(pair=found, user=request.user, round_year=round_year, note=request.POST.get("note", ""))
+            services.pair_undo(
+                pair=found,
+                user=request.user,
+                round_year=round_year,
+                note=request.POST.get("note", ""),
+            )
             messages.success(request, _("The decision was undone."))
         else:
-            choices = {f: request.POST[f"field_{f}"] for f in MERGE_FIELDS if request.POST.get(f"field_{f}") in ("left", "right")}
+            choices = {
+                f: request.POST[f"field_{f}"]
+                for f in MERGE_FIELDS
+                if request.POST.get(f"field_{f}") in ("left", "right")
+            }
             services.pair_decide(
-                pair=found, user=request.user, decision=action, round_year=round_year,
-                survivor=request.POST.get("survivor") or None, fields=choices,
-                moved_out=request.POST.get("moved_out") or None, note=request.POST.get("note", ""),
+                pair=found,
+                user=request.user,
+                decision=action,
+                round_year=round_year,
+                survivor=request.POST.get("survivor") or None,
+                fields=choices,
+                moved_out=request.POST.get("moved_out") or None,
+                note=request.POST.get("note", ""),
             )
             messages.success(request, _("The decision was saved."))
     except DomainError as error:

@@ -45,12 +45,19 @@ def residents_in_area(area: Area):
 def neighbour_communes(commune_ids: Iterable[int]) -> list[int]:
     """The communes and their neighbours: the communes sharing their parent (siblings in the tree)."""
     parents = Area.objects.filter(pk__in=list(commune_ids)).values("parent_id")
-    siblings = Area.objects.filter(kind=AreaKind.COMMUNE, parent_id__in=parents).values_list("pk", flat=True)
+    siblings = Area.objects.filter(kind=AreaKind.COMMUNE, parent_id__in=parents).values_list(
+        "pk", flat=True
+    )
     return sorted(set(siblings) | set(commune_ids))
 
 
 @transaction.atomic
-def keys_replace(*, profiles: list[Profile], resident_ids: Iterable | None = None, communes: Iterable[int] | None = None) -> int:
+def keys_replace(
+    *,
+    profiles: list[Profile],
+    resident_ids: Iterable | None = None,
+    communes: Iterable[int] | None = None,
+) -> int:
     """Drop the keys of these residents (or of whole communes) and write the profiles' keys."""
     if communes is not None:
         MatchKey.objects.filter(commune_id__in=list(communes)).delete()
@@ -68,8 +75,11 @@ def keys_replace(*, profiles: list[Profile], resident_ids: Iterable | None = Non
 
 def _copy_keys(rows: list[tuple]) -> None:
     table = MatchKey._meta.db_table
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {table} (key, resident_id, commune_id) FROM STDIN"  # noqa: S608 - our own table name
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {table} (key, resident_id, commune_id) FROM STDIN"  # noqa: S608 - our own table name
+        ) as copy,
+    ):
         for row in rows:
             copy.write_row(row)

@@ -14,7 +14,9 @@ def pairs_visible(*, user) -> QuerySet[DuplicatePair]:
     return DuplicatePair.objects.filter(pair_scope_q(user=user))
 
 
-def pair_list(*, user, status: str = PairStatus.OPEN, area_path: str = "") -> QuerySet[DuplicatePair]:
+def pair_list(
+    *, user, status: str = PairStatus.OPEN, area_path: str = ""
+) -> QuerySet[DuplicatePair]:
     """Pairs in the user's scope; open ones only while both records are live."""
     pairs = pairs_visible(user=user)
     if status != "all":
@@ -25,14 +27,27 @@ def pair_list(*, user, status: str = PairStatus.OPEN, area_path: str = "") -> Qu
         pairs = pairs.filter(left__commune__path__startswith=area_path) | pairs.filter(
             right__commune__path__startswith=area_path
         )
-    related = ("left__commune", "right__commune", "left__household__village", "right__household__village")
+    related = (
+        "left__commune",
+        "right__commune",
+        "left__household__village",
+        "right__household__village",
+    )
     return pairs.select_related(*related).order_by("-score", "pk")
 
 
 def pair_get(*, user, pair_id: int) -> DuplicatePair:
-    pair = pairs_visible(user=user).select_related(
-        "left__commune", "right__commune", "left__household__village", "right__household__village"
-    ).filter(pk=pair_id).first()
+    pair = (
+        pairs_visible(user=user)
+        .select_related(
+            "left__commune",
+            "right__commune",
+            "left__household__village",
+            "right__household__village",
+        )
+        .filter(pk=pair_id)
+        .first()
+    )
     if pair is None:
         raise NotFound()
     return pair

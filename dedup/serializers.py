@@ -20,7 +20,10 @@ class PairListFilter(serializers.Serializer):
         if value not in STATUSES:
             raise serializers.ValidationError(f"{STATUS_HELP}, or all")
         return value
-    area = serializers.CharField(required=False, allow_blank=True, help_text="only pairs touching this area")
+
+    area = serializers.CharField(
+        required=False, allow_blank=True, help_text="only pairs touching this area"
+    )
     round = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
 
 
@@ -70,7 +73,9 @@ class PairDetailOutput(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
     auto = serializers.BooleanField()
     round = serializers.IntegerField()
-    left = serializers.DictField(help_text="the record in wire format, with household_number, village, commune")
+    left = serializers.DictField(
+        help_text="the record in wire format, with household_number, village, commune"
+    )
     right = serializers.DictField()
     differences = serializers.ListField(child=serializers.CharField())
     suggested_survivor = side_field()
@@ -83,10 +88,14 @@ class DecideInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=("same", "different", "moved"))
     survivor = side_field(required=False, help_text="same: the record that stays (left or right)")
     fields = serializers.DictField(
-        child=side_field(), required=False, default=dict,
+        child=side_field(),
+        required=False,
+        default=dict,
         help_text="same: the side whose value each field takes (default: the survivor's, blanks filled)",
     )
-    moved_out = side_field(required=False, help_text="moved: the record the person left (left or right)")
+    moved_out = side_field(
+        required=False, help_text="moved: the record the person left (left or right)"
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 

@@ -68,23 +68,41 @@ class HouseholdPhotosApi(APIView):
 
     @extend_schema(responses={200: PhotoOutput(many=True), **ERRORS})
     def get(self, request, household_id):
-        return Response(PhotoOutput(selectors.photos_of(user=request.user, household_id=household_id), many=True).data)
+        return Response(
+            PhotoOutput(
+                selectors.photos_of(user=request.user, household_id=household_id), many=True
+            ).data
+        )
 
     @extend_schema(
         request={"multipart/form-data": PhotoInput},
-        responses={201: PhotoOutput, 200: OpenApiResponse(PhotoOutput, description="already stored"), 413: ErrorOutput, **ERRORS},
+        responses={
+            201: PhotoOutput,
+            200: OpenApiResponse(PhotoOutput, description="already stored"),
+            413: ErrorOutput,
+            **ERRORS,
+        },
     )
     def post(self, request, household_id):
         params = PhotoInput(data=request.data)
         params.is_valid(raise_exception=True)
         upload = params.validated_data["photo"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise PhotoTooLarge(_("The photo is too large (at most %(n)d MB).") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)})
+            raise PhotoTooLarge(
+                _("The photo is too large (at most %(n)d MB).")
+                % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
         photo, created = services.photo_store(
-            user=request.user, household_id=household_id, photo_id=params.validated_data["id"],
-            data=upload.read(), round_year=params.validated_data.get("round") or round_current(),
+            user=request.user,
+            household_id=household_id,
+            photo_id=params.validated_data["id"],
+            data=upload.read(),
+            round_year=params.validated_data.get("round") or round_current(),
         )
-        return Response(PhotoOutput(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            PhotoOutput(photo).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class HouseholdPhotoFileApi(APIView):
@@ -96,5 +114,3 @@ class HouseholdPhotoFileApi(APIView):
         response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
         response["Cache-Control"] = "private, max-age=3600"
         return response
-
-

@@ -12,4 +12,7 @@ from field.strings import STRINGS
 
 def catalog(lang: str) -> dict:
     with translation.override(lang):
-        return {"lang": lang, "messages": {str(msgid): str(translation.gettext(msgid)) for msgid in STRINGS}}
+        return {
+            "lang": lang,
+            "messages": {str(msgid): str(translation.gettext(msgid)) for msgid in STRINGS},
+        }

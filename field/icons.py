@@ -28,9 +28,17 @@ CORNER = 0.18  # rounded-corner radius of "any" icons, share of the side
 def manifest_icons(static_url: str = "/static/") -> list[dict]:
     """The manifest's icon list (PWA_APP_ICONS)."""
     base = f"{static_url}field/icons/"
-    icons = [{"src": f"{base}icon-{s}.png", "sizes": f"{s}x{s}", "type": "image/png", "purpose": "any"} for s in ANY_SIZES]
+    icons = [
+        {"src": f"{base}icon-{s}.png", "sizes": f"{s}x{s}", "type": "image/png", "purpose": "any"}
+        for s in ANY_SIZES
+    ]
     icons += [
-        {"src": f"{base}maskable-{s}.png", "sizes": f"{s}x{s}", "type": "image/png", "purpose": "maskable"}
+        {
+            "src": f"{base}maskable-{s}.png",
+            "sizes": f"{s}x{s}",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
         for s in MASKABLE_SIZES
     ]
     return icons
@@ -48,7 +56,9 @@ def _tile(source: Image.Image, side: int, *, share: float, rounded: bool) -> Ima
     canvas = Image.new("RGBA", (side * scale, side * scale), (0, 0, 0, 0))
     draw = ImageDraw.Draw(canvas)
     radius = round(side * scale * CORNER) if rounded else 0
-    draw.rounded_rectangle((0, 0, side * scale - 1, side * scale - 1), radius=radius, fill=BACKGROUND)
+    draw.rounded_rectangle(
+        (0, 0, side * scale - 1, side * scale - 1), radius=radius, fill=BACKGROUND
+    )
     tile = canvas.resize((side, side), Image.Resampling.LANCZOS)
     glyph, offset = _glyph(source, side, share)
     tile.alpha_composite(glyph, offset)
@@ -73,7 +83,9 @@ def make_icons(source_path: Path = SOURCE, out_dir: Path = OUT_DIR) -> list[Path
         path = out_dir / f"maskable-{side}.png"
         _save(_tile(source, side, share=GLYPH_MASKABLE, rounded=False), path)
         written.append(path)
-    apple = _tile(source, APPLE_SIZE, share=GLYPH_ANY, rounded=False).convert("RGB")  # iOS wants it opaque
+    apple = _tile(source, APPLE_SIZE, share=GLYPH_ANY, rounded=False).convert(
+        "RGB"
+    )  # iOS wants it opaque
     _save(apple, out_dir / "apple-touch-icon.png")
     _save(_tile(source, FAVICON_SIZE, share=0.8, rounded=True), out_dir / "favicon-32.png")
     written += [out_dir / "apple-touch-icon.png", out_dir / "favicon-32.png"]

@@ -16,7 +16,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.errors import ValidationFailed
 
-MAX_UPLOAD_BYTES = getattr(settings, "FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024)  # settings: FIELD_PHOTO_MAX_BYTES
+MAX_UPLOAD_BYTES = getattr(
+    settings, "FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024
+)  # settings: FIELD_PHOTO_MAX_BYTES
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera; larger is refused before decoding
 MAX_SIDE = 2000  # stored photos are at most 2000 px on their longer side
 JPEG_QUALITY = 80
@@ -49,14 +51,19 @@ def _opened(data: bytes) -> Image.Image:
     if image.format not in FORMATS:
         _refuse(not_image)
     if image.width * image.height > MAX_PIXELS:
-        _refuse(_("The photo is too large (at most %(n)d megapixels).") % {"n": MAX_PIXELS // 1_000_000})
+        _refuse(
+            _("The photo is too large (at most %(n)d megapixels).") % {"n": MAX_PIXELS // 1_000_000}
+        )
     return image
 
 
 def photo_clean(*, data: bytes) -> CleanPhoto:
     """The photo as a metadata-free JPEG, or ValidationFailed on ``photo``."""
     if len(data) > MAX_UPLOAD_BYTES:
-        _refuse(_("The photo is too large (at most %(n)d MB).") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        _refuse(
+            _("The photo is too large (at most %(n)d MB).")
+            % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
     image = _opened(data)
     try:
         image = ImageOps.exif_transpose(image)

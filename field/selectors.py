@@ -18,7 +18,12 @@ def villages_for(*, user) -> list[dict]:
         .order_by("path")[:MAX_VILLAGES]
     )
     return [
-        {"code": v.code, "name": v.name, "commune": v.parent.code if v.parent else "", "commune_name": v.parent.name if v.parent else ""}
+        {
+            "code": v.code,
+            "name": v.name,
+            "commune": v.parent.code if v.parent else "",
+            "commune_name": v.parent.name if v.parent else "",
+        }
         for v in villages
     ]
 
@@ -26,7 +31,9 @@ def villages_for(*, user) -> list[dict]:
 def roster_size(*, user) -> dict:
     """How many records a first pull (cursor 0) brings: the denominator of the download progress."""
     households = Household.objects.filter(scope_q(user=user, path_field="village__path")).count()
-    residents = Resident.objects.filter(scope_q(user=user, path_field="household__village__path")).count()
+    residents = Resident.objects.filter(
+        scope_q(user=user, path_field="household__village__path")
+    ).count()
     return {"households": households, "residents": residents}
 
 

@@ -4,13 +4,19 @@ from rest_framework import serializers
 
 
 class RulesParams(serializers.Serializer):
-    lang = serializers.ChoiceField(choices=["vi", "en"], required=False, help_text="language of messages and labels")
+    lang = serializers.ChoiceField(
+        choices=["vi", "en"], required=False, help_text="language of messages and labels"
+    )
 
 
 class RulesOutput(serializers.Serializer):
     version = serializers.IntegerField()
-    round = serializers.CharField(help_text='the placeholder that stands for the survey round\'s year ("round")')
-    messages = serializers.DictField(child=serializers.CharField(), help_text="message templates by key")
+    round = serializers.CharField(
+        help_text='the placeholder that stands for the survey round\'s year ("round")'
+    )
+    messages = serializers.DictField(
+        child=serializers.CharField(), help_text="message templates by key"
+    )
     choices = serializers.DictField(help_text="value/label lists by choice name")
     extra_keys = serializers.ListField(child=serializers.CharField())
     household = serializers.DictField()
@@ -27,7 +33,9 @@ class RosterSizeOutput(serializers.Serializer):
 
 
 class PhotoInput(serializers.Serializer):
-    id = serializers.UUIDField(help_text="made on the phone: the same id again returns the stored photo")
+    id = serializers.UUIDField(
+        help_text="made on the phone: the same id again returns the stored photo"
+    )
     photo = serializers.FileField(help_text="JPEG, PNG or WebP, at most 8 MB")
     round = serializers.IntegerField(required=False, min_value=1900, max_value=2200)
 
@@ -39,5 +47,7 @@ class PhotoOutput(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     size = serializers.IntegerField()
-    uploaded_by = serializers.CharField(source="uploaded_by.username", allow_null=True, default=None)
+    uploaded_by = serializers.CharField(
+        source="uploaded_by.username", allow_null=True, default=None
+    )
     created_at = serializers.DateTimeField()

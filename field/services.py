@@ -9,7 +9,9 @@ from server.errors import NotFound
 from surveys.selectors import household_get
 
 
-def photo_store(*, user, household_id, photo_id, data: bytes, round_year: int) -> tuple[FormPhoto, bool]:
+def photo_store(
+    *, user, household_id, photo_id, data: bytes, round_year: int
+) -> tuple[FormPhoto, bool]:
     """Store a cleaned photo for a visible household; the same photo id again returns the first.
 
     Returns ``(photo, created)``. Out of scope is NotFound, like a missing household.
@@ -22,8 +24,13 @@ def photo_store(*, user, household_id, photo_id, data: bytes, round_year: int) -
         return existing, False
     clean = photo_clean(data=data)
     photo = FormPhoto(
-        id=photo_id, household=household, round_year=round_year, width=clean.width, height=clean.height,
-        size=len(clean.data), uploaded_by=user,
+        id=photo_id,
+        household=household,
+        round_year=round_year,
+        width=clean.width,
+        height=clean.height,
+        size=len(clean.data),
+        uploaded_by=user,
     )
     photo.image.save("photo.jpg", ContentFile(clean.data), save=False)
     try:

@@ -30,7 +30,9 @@ def static_files() -> list[str]:
     """Paths (relative to the static root) of the app's static files."""
     root = STATIC_DIR / "field"
     return sorted(
-        str(path.relative_to(STATIC_DIR)) for path in root.rglob("*") if path.is_file() and path.suffix not in SKIP_SUFFIXES
+        str(path.relative_to(STATIC_DIR))
+        for path in root.rglob("*")
+        if path.is_file() and path.suffix not in SKIP_SUFFIXES
     )
 
 
@@ -40,13 +42,17 @@ def rules_json(lang: str) -> bytes:
 
 
 def catalog_json(lang: str) -> bytes:
-    return json.dumps(catalog(lang), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    return json.dumps(
+        catalog(lang), ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    ).encode()
 
 
 def shell_page() -> bytes:
     """The one HTML page; every module is preloaded at once (no import waterfall on a slow phone)."""
     modules = [f"{settings.STATIC_URL}{path}" for path in static_files() if path.endswith(".js")]
-    return render_to_string("field/shell.html", {"static": settings.STATIC_URL, "modules": modules}).encode()
+    return render_to_string(
+        "field/shell.html", {"static": settings.STATIC_URL, "modules": modules}
+    ).encode()
 
 
 def precached(path: str) -> bool:

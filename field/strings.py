@@ -10,7 +10,9 @@ from django.utils.translation import gettext_noop as _
 STRINGS = (
     _("%(n)d attempts"),
     _("%(n)d changes added from the backup file."),
-    _("%(n)d changes are not on the server yet. They stay on this phone and are sent after you sign in again. Sign out?"),
+    _(
+        "%(n)d changes are not on the server yet. They stay on this phone and are sent after you sign in again. Sign out?"
+    ),
     _("%(n)d changes waiting to be sent"),
     _("%(n)d conflicts to decide"),
     _("%(n)d errors"),
@@ -79,7 +81,9 @@ STRINGS = (
     _("Household number"),
     _("Household number %(n)s is already used in this commune."),
     _("Household survey for universal education and literacy"),
-    _("If syncing keeps failing, save a backup file and give it to your commune officer. It holds every change not yet on the server."),
+    _(
+        "If syncing keeps failing, save a backup file and give it to your commune officer. It holds every change not yet on the server."
+    ),
     _("Kept"),
     _("Last download from the server: %(time)s"),
     _("Level"),

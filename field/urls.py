@@ -9,9 +9,14 @@ urlpatterns = [
     path("field/session", views.session, name="field-session"),
     path("api/rules", apis.RulesApi.as_view(), name="api-rules"),
     path("api/field/roster-size", apis.RosterSizeApi.as_view(), name="api-field-roster-size"),
-    path("api/households/<uuid:household_id>/photos/", apis.HouseholdPhotosApi.as_view(), name="api-household-photos"),
     path(
-        "api/households/<uuid:household_id>/photos/<uuid:photo_id>", apis.HouseholdPhotoFileApi.as_view(),
+        "api/households/<uuid:household_id>/photos/",
+        apis.HouseholdPhotosApi.as_view(),
+        name="api-household-photos",
+    ),
+    path(
+        "api/households/<uuid:household_id>/photos/<uuid:photo_id>",
+        apis.HouseholdPhotoFileApi.as_view(),
         name="api-household-photo",
     ),
 ]

@@ -15,7 +15,9 @@ from field import selectors, shell
 from surveys.selectors import round_current
 
 
-def _etagged(request, body: bytes, content_type: str, *, cache_control: str = "no-cache") -> HttpResponse:
+def _etagged(
+    request, body: bytes, content_type: str, *, cache_control: str = "no-cache"
+) -> HttpResponse:
     """A response the browser may keep but must revalidate (304 when unchanged)."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if request.headers.get("If-None-Match") == etag:
@@ -36,7 +38,11 @@ def app_shell(request):
 @require_GET
 def sw_version(request):
     """Imported by /serviceworker.js: a new version here is a new service worker."""
-    body = "self.FIELD_SHELL = " + json.dumps({"version": shell.shell_version(), "files": shell.shell_urls()}) + ";\n"
+    body = (
+        "self.FIELD_SHELL = "
+        + json.dumps({"version": shell.shell_version(), "files": shell.shell_urls()})
+        + ";\n"
+    )
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-store"
     return response
@@ -56,7 +62,12 @@ def _user_payload(user) -> dict | None:
         "username": user.username,
         "full_name": f"{user.last_name} {user.first_name}".strip(),
         "memberships": [
-            {"role": m.role, "area": m.area.code, "area_name": m.area.name, "area_kind": m.area.kind}
+            {
+                "role": m.role,
+                "area": m.area.code,
+                "area_name": m.area.name,
+                "area_kind": m.area.kind,
+            }
             for m in user_memberships(user=user)
         ],
         "villages": selectors.villages_for(user=user),
@@ -64,7 +75,10 @@ def _user_payload(user) -> dict | None:
 
 
 def _session_reply(request) -> JsonResponse:
-    return JsonResponse({"user": _user_payload(request.user), "round": round_current()}, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"user": _user_payload(request.user), "round": round_current()},
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @never_cache
@@ -82,11 +96,23 @@ def session(request):
         body = json.loads(request.body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
         body = None
-    if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
-        return JsonResponse({"message": _("Some fields are invalid."), "errors": {"username": [_("This field is required.")]}}, status=400)
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("username"), str)
+        or not isinstance(body.get("password"), str)
+    ):
+        return JsonResponse(
+            {
+                "message": _("Some fields are invalid."),
+                "errors": {"username": [_("This field is required.")]},
+            },
+            status=400,
+        )
     user = authenticate(request, username=body["username"].strip(), password=body["password"])
     if user is None:
         message = _("Wrong username or password.")
-        return JsonResponse({"message": message, "errors": {"non_field_errors": [message]}}, status=400)
+        return JsonResponse(
+            {"message": message, "errors": {"non_field_errors": [message]}}, status=400
+        )
     login(request, user)
     return _session_reply(request)

@@ -15,7 +15,9 @@ class RuleSetForm(forms.ModelForm):
         data = super().clean()
         params = data.get("params")
         if isinstance(params, dict):
-            if params.get("name") != data.get("name") or params.get("version") != data.get("version"):
+            if params.get("name") != data.get("name") or params.get("version") != data.get(
+                "version"
+            ):
                 raise forms.ValidationError(_("The document's name and version must be the row's."))
             try:
                 rules_parse(params)
@@ -51,7 +53,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AreaFigures)
 class AreaFiguresAdmin(ReadOnlyAdmin):
-    list_display = ["area", "round", "rules", "mn5_level", "primary_level", "lower_secondary_level", "literacy_level", "computed_at"]
+    list_display = [
+        "area",
+        "round",
+        "rules",
+        "mn5_level",
+        "primary_level",
+        "lower_secondary_level",
+        "literacy_level",
+        "computed_at",
+    ]
     list_filter = ["round", "rules"]
     list_select_related = ["area", "rules"]
     search_fields = ["area__code", "area__name"]

@@ -29,7 +29,13 @@ from surveys.selectors import round_current
 from surveys.serializers import ErrorOutput
 
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
-KEY_PARAM = OpenApiParameter("key", str, OpenApiParameter.PATH, enum=list(INDICATOR_KEYS), description="indicator key (DOMAIN.md §6)")
+KEY_PARAM = OpenApiParameter(
+    "key",
+    str,
+    OpenApiParameter.PATH,
+    enum=list(INDICATOR_KEYS),
+    description="indicator key (DOMAIN.md §6)",
+)
 
 
 def _params(serializer_class, data) -> dict:
@@ -57,7 +63,11 @@ class FiguresApi(APIView):
 class DrilldownApi(APIView):
     """The people in an indicator's denominator but not in its numerator (the list to mobilise), by given name."""
 
-    @extend_schema(operation_id="indicators_drilldown_list", parameters=[PageParams, KEY_PARAM], responses={200: PersonPage, **ERRORS})
+    @extend_schema(
+        operation_id="indicators_drilldown_list",
+        parameters=[PageParams, KEY_PARAM],
+        responses={200: PersonPage, **ERRORS},
+    )
     def get(self, request, code, key):
         params = _params(PageParams, request.query_params)
         kinds = (*selectors.FIGURE_KINDS, AreaKind.VILLAGE)
@@ -79,7 +89,11 @@ class DrilldownApi(APIView):
 class SnapshotListCreateApi(APIView):
     """Frozen figures of an area: list them (any reader), freeze one (supervising roles)."""
 
-    @extend_schema(operation_id="indicators_snapshots_list", parameters=[FiguresParams], responses={200: SnapshotPage, **ERRORS})
+    @extend_schema(
+        operation_id="indicators_snapshots_list",
+        parameters=[FiguresParams],
+        responses={200: SnapshotPage, **ERRORS},
+    )
     def get(self, request, code):
         params = _params(FiguresParams, request.query_params)
         area = selectors.area_visible_or_404(user=request.user, code=code)
@@ -95,12 +109,20 @@ class SnapshotListCreateApi(APIView):
         if not user_can_manage(user=request.user, area=area):
             raise NotFound()
         round_year, rules = _round_and_rules(data)
-        snapshot = services.snapshot_create(user=request.user, area=area, round_year=round_year, rules=rules, note=data.get("note", ""))
+        snapshot = services.snapshot_create(
+            user=request.user,
+            area=area,
+            round_year=round_year,
+            rules=rules,
+            note=data.get("note", ""),
+        )
         return Response(_detail(snapshot), status=status.HTTP_201_CREATED)
 
 
 def _detail(snapshot) -> dict:
-    current = selectors.stored_figures(area=snapshot.area, round_year=snapshot.round_id, rules=rules_named(snapshot.rules.name))
+    current = selectors.stored_figures(
+        area=snapshot.area, round_year=snapshot.round_id, rules=rules_named(snapshot.rules.name)
+    )
     return {
         **SnapshotOutput(snapshot).data,
         "figures": explained(snapshot.figures),

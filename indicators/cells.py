@@ -43,7 +43,9 @@ CONDITIONS: dict[str, Q] = {
     "lower_secondary_graduated": Q(lower_secondary_graduated_year__isnull=False),
     "upper_track": Q(round_level__in=UPPER_TRACK),
     "literate1": Q(highest_grade_completed__gte=3) | Q(literacy_stage__gte=1),
-    "literate2": Q(primary_completed_year__isnull=False) | Q(highest_grade_completed__gte=5) | Q(literacy_stage=2),
+    "literate2": Q(primary_completed_year__isnull=False)
+    | Q(highest_grade_completed__gte=5)
+    | Q(literacy_stage=2),
 }
 COUNTS = ("total", *CONDITIONS)
 KEYS = ("age", "female", "minority", "disability")
@@ -56,15 +58,17 @@ def population(*, round_year: int, ages: tuple[int, int] = (0, MAX_AGE)) -> Quer
     ``round_level``, the level of the round's enrollment ("none" without one).
     """
     first, last = ages
-    return (
-        Resident.objects.filter(
-            deleted_at__isnull=True, household__deleted_at__isnull=True, status__in=COUNTED_STATUSES,
-            birth_year__gte=round_year - last, birth_year__lte=round_year - first,
-        )
-        .annotate(
-            round_enrollment=FilteredRelation("enrollments", condition=Q(enrollments__round_id=round_year)),
-            round_level=Coalesce(F("round_enrollment__level"), Value(Level.NONE)),
-        )
+    return Resident.objects.filter(
+        deleted_at__isnull=True,
+        household__deleted_at__isnull=True,
+        status__in=COUNTED_STATUSES,
+        birth_year__gte=round_year - last,
+        birth_year__lte=round_year - first,
+    ).annotate(
+        round_enrollment=FilteredRelation(
+            "enrollments", condition=Q(enrollments__round_id=round_year)
+        ),
+        round_level=Coalesce(F("round_enrollment__level"), Value(Level.NONE)),
     )
 
 
@@ -82,15 +86,27 @@ def recount(*, commune_ids: list[int], round_year: int) -> list[dict]:
         population(round_year=round_year)
         # the household filter lets PostgreSQL read only the commune's live households (partial index)
         .filter(commune_id__in=commune_ids, household__commune_id__in=commune_ids)
-        .annotate(minority=Case(When(ethnicity=KINH, then=Value(False)), default=Value(True), output_field=BooleanField()))
+        .annotate(
+            minority=Case(
+                When(ethnicity=KINH, then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+        )
         .values("commune_id", "birth_year", "sex", "minority", "disability")
-        .annotate(total=Count("pk"), **{name: Count("pk", filter=q) for name, q in CONDITIONS.items()})
+        .annotate(
+            total=Count("pk"), **{name: Count("pk", filter=q) for name, q in CONDITIONS.items()}
+        )
         .order_by()
     )
     return [
         {
-            "commune_id": row["commune_id"], "age": round_year - row["birth_year"], "female": row["sex"] == "female",
-            "minority": bool(row["minority"]), "disability": row["disability"], **{name: row[name] for name in COUNTS},
+            "commune_id": row["commune_id"],
+            "age": round_year - row["birth_year"],
+            "female": row["sex"] == "female",
+            "minority": bool(row["minority"]),
+            "disability": row["disability"],
+            **{name: row[name] for name in COUNTS},
         }
         for row in rows
     ]

@@ -40,7 +40,10 @@ def _ppc_sums(cells: list[dict], rules: Rules) -> dict[int, Counter]:
 
 def cohorts(cells: list[dict], rules: Rules) -> dict[str, dict]:
     """Per single age 0–60: total, female, minority, female minority, disabled and PPC."""
-    out = {age: dict.fromkeys(("total", "female", "minority", "female_minority", "disabled", "ppc"), 0) for age in range(MAX_AGE + 1)}
+    out = {
+        age: dict.fromkeys(("total", "female", "minority", "female_minority", "disabled", "ppc"), 0)
+        for age in range(MAX_AGE + 1)
+    }
     for cell in cells:
         row, n = out[cell["age"]], cell["total"]
         row["total"] += n
@@ -63,20 +66,36 @@ def indicators(cells: list[dict], rules: Rules) -> tuple[dict, dict]:
         if spec.gap:
             gap = sum(sums[age][spec.gap] for age in ages if age in sums)
             values[key] = gap == 0
-            flags[key] = {"value": gap == 0, "gap": gap, "denominator": denominator, "ages": list(spec.ages)}
+            flags[key] = {
+                "value": gap == 0,
+                "gap": gap,
+                "denominator": denominator,
+                "ages": list(spec.ages),
+            }
         else:
             numerator = sum(sums[age][spec.count] for age in ages if age in sums)
-            values[key] = {"numerator": numerator, "denominator": denominator, "rate": rate(numerator, denominator)}
+            values[key] = {
+                "numerator": numerator,
+                "denominator": denominator,
+                "rate": rate(numerator, denominator),
+            }
     return values, flags
 
 
 def _condition(condition: Condition, *, values: dict, flags: dict, difficult: bool) -> dict:
     key, minimum = condition.for_commune(difficult=difficult)
     if key in FLAG_KEYS:
-        return {"flag": key, "value": flags[key]["value"], "gap": flags[key]["gap"], "met": flags[key]["value"]}
+        return {
+            "flag": key,
+            "value": flags[key]["value"],
+            "gap": flags[key]["gap"],
+            "met": flags[key]["value"],
+        }
     value = values[key]
     return {
-        "indicator": key, **value, "min": number(minimum),
+        "indicator": key,
+        **value,
+        "min": number(minimum),
         "met": meets(value["numerator"], value["denominator"], minimum),
     }
 
@@ -88,14 +107,19 @@ def commune_standards(*, values: dict, flags: dict, rules: Rules, difficult: boo
     for programme, levels in rules.commune.items():
         results, level_reached = [], 0
         for level in levels:
-            conditions = [_condition(c, values=values, flags=flags, difficult=difficult) for c in level.conditions]
+            conditions = [
+                _condition(c, values=values, flags=flags, difficult=difficult)
+                for c in level.conditions
+            ]
             so_far = {**reached, programme: level_reached}
             requires = [
                 {"programme": other, "level": needed, "met": so_far.get(other, 0) >= needed}
                 for other, needed in level.requires.items()
             ]
             met = all(c["met"] for c in conditions) and all(r["met"] for r in requires)
-            results.append({"level": level.level, "met": met, "conditions": conditions, "requires": requires})
+            results.append(
+                {"level": level.level, "met": met, "conditions": conditions, "requires": requires}
+            )
             if met and level_reached == level.level - 1:
                 level_reached = level.level
         reached[programme] = level_reached
@@ -117,10 +141,16 @@ def tier_standards(*, units: list[dict], tier: Tier) -> dict:
         for level, minimum in sorted(shares.items()):
             met_count = sum(1 for unit in units if unit["levels"][programme] >= level)
             met = meets(met_count, len(units), minimum)
-            results.append({
-                "level": level, "met": met, "units": len(units), "units_met": met_count,
-                "share": rate(met_count, len(units)), "min": number(minimum),
-            })
+            results.append(
+                {
+                    "level": level,
+                    "met": met,
+                    "units": len(units),
+                    "units_met": met_count,
+                    "share": rate(met_count, len(units)),
+                    "min": number(minimum),
+                }
+            )
             if met and level_reached == level - 1:
                 level_reached = level
         out[programme] = _programme(programme, level_reached, results)
@@ -132,19 +162,37 @@ def levels_of(standards: dict) -> dict[str, int]:
     return {p: (int(s["met"]) if "met" in s else s["level"]) for p, s in standards.items()}
 
 
-def document(*, area, round_year: int, rules: Rules, cells: list[dict], difficult: bool | None = None,
-             units: list[dict] | None = None, tier: Tier | None = None) -> dict:
+def document(
+    *,
+    area,
+    round_year: int,
+    rules: Rules,
+    cells: list[dict],
+    difficult: bool | None = None,
+    units: list[dict] | None = None,
+    tier: Tier | None = None,
+) -> dict:
     """The figures of one area: a commune's standards from its indicators, a larger area's from its units."""
     values, flags = indicators(cells, rules)
     if units is None:
-        standards = commune_standards(values=values, flags=flags, rules=rules, difficult=bool(difficult))
+        standards = commune_standards(
+            values=values, flags=flags, rules=rules, difficult=bool(difficult)
+        )
     else:
         standards = tier_standards(units=units, tier=tier)
     doc = {
-        "area": area.code, "area_name": area.name, "kind": area.kind, "round": round_year,
-        "rules": rules.name, "rules_version": rules.version, "difficult": difficult,
-        "cohorts": cohorts(cells, rules), "indicators": values, "flags": flags,
-        "bands": {key: list(spec.ages) for key, spec in rules.indicators.items()}, "standards": standards,
+        "area": area.code,
+        "area_name": area.name,
+        "kind": area.kind,
+        "round": round_year,
+        "rules": rules.name,
+        "rules_version": rules.version,
+        "difficult": difficult,
+        "cohorts": cohorts(cells, rules),
+        "indicators": values,
+        "flags": flags,
+        "bands": {key: list(spec.ages) for key, spec in rules.indicators.items()},
+        "standards": standards,
     }
     if units is not None:
         doc["units_kind"] = tier.units

@@ -21,7 +21,9 @@ class RuleSet(models.Model):
         verbose_name = _("rule set")
         verbose_name_plural = _("rule sets")
         ordering = ["name", "-version"]
-        constraints = [models.UniqueConstraint(fields=["name", "version"], name="ruleset_version_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="ruleset_version_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
@@ -60,7 +62,8 @@ class AreaCohort(models.Model):
         verbose_name_plural = _("cohort cells")
         constraints = [
             models.UniqueConstraint(
-                fields=["area", "round", "age", "female", "minority", "disability"], name="area_cohort_cell_once"
+                fields=["area", "round", "age", "female", "minority", "disability"],
+                name="area_cohort_cell_once",
             ),
         ]
 
@@ -89,7 +92,9 @@ class AreaFigures(models.Model):
     class Meta:
         verbose_name = _("area figures")
         verbose_name_plural = _("area figures")
-        constraints = [models.UniqueConstraint(fields=["area", "round", "rules"], name="area_figures_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "round", "rules"], name="area_figures_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.area_id} · {self.round_id} · {self.rules_id}"
@@ -98,14 +103,24 @@ class AreaFigures(models.Model):
 class Snapshot(models.Model):
     """A round's figures for an area frozen at a moment (official reports, later comparison). Immutable."""
 
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
-    round = models.ForeignKey(Round, verbose_name=_("survey round"), on_delete=models.PROTECT, related_name="+")
-    rules = models.ForeignKey(RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    round = models.ForeignKey(
+        Round, verbose_name=_("survey round"), on_delete=models.PROTECT, related_name="+"
+    )
+    rules = models.ForeignKey(
+        RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT, related_name="+"
+    )
     figures = models.JSONField(_("figures"))
     note = models.CharField(_("note"), max_length=500, blank=True, default="")
     frozen_at = models.DateTimeField(_("frozen at"))
     frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("frozen by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("frozen by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     frozen_by_name = models.CharField(_("frozen by (name)"), max_length=150)
 

@@ -19,7 +19,12 @@ def ruleset_ensure_builtin() -> None:
         rules_parse(doc)
         try:
             with transaction.atomic():
-                RuleSet.objects.create(name=doc["name"], version=doc["version"], description=doc.get("description", ""), params=doc)
+                RuleSet.objects.create(
+                    name=doc["name"],
+                    version=doc["version"],
+                    description=doc.get("description", ""),
+                    params=doc,
+                )
         except IntegrityError:  # stored meanwhile by another process
             pass
 
@@ -28,7 +33,10 @@ def _latest() -> list[RuleSet]:
     latest = RuleSet.objects.values("name").annotate(version=Max("version"))
     wanted = {(row["name"], row["version"]) for row in latest}
     rows = RuleSet.objects.filter(name__in={name for name, _v in wanted})
-    return sorted((r for r in rows if (r.name, r.version) in wanted), key=lambda r: (r.name != DEFAULT_RULES, r.name))
+    return sorted(
+        (r for r in rows if (r.name, r.version) in wanted),
+        key=lambda r: (r.name != DEFAULT_RULES, r.name),
+    )
 
 
 def rules_active() -> list[Rules]:

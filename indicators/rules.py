@@ -18,9 +18,18 @@ BUILTIN_DIR = Path(__file__).resolve().parent / "rulesets"
 DEFAULT_RULES = "nd20-2014"
 PROGRAMMES = ("mn5", "primary", "literacy", "lower_secondary")
 INDICATOR_KEYS = (
-    "mn5_attending", "mn5_completed", "th_grade1_at6", "th_completed_at11", "th_11_rest_in_primary",
-    "th_completed_11_14", "thcs_graduated_15_18", "thcs_upper_track_15_18",
-    "lit1_15_25", "lit1_15_35", "lit2_15_35", "lit2_15_60",
+    "mn5_attending",
+    "mn5_completed",
+    "th_grade1_at6",
+    "th_completed_at11",
+    "th_11_rest_in_primary",
+    "th_completed_11_14",
+    "thcs_graduated_15_18",
+    "thcs_upper_track_15_18",
+    "lit1_15_25",
+    "lit1_15_35",
+    "lit2_15_35",
+    "lit2_15_60",
 )
 FLAG_KEYS = ("th_11_rest_in_primary",)
 UNIT_KINDS = ("communes", "districts")
@@ -50,7 +59,10 @@ class Condition:
         """The indicator and threshold that apply to an ordinary or an ĐBKK commune."""
         if not difficult:
             return self.indicator, self.min
-        return self.difficult_indicator or self.indicator, self.difficult_min if self.difficult_min is not None else self.min
+        return (
+            self.difficult_indicator or self.indicator,
+            self.difficult_min if self.difficult_min is not None else self.min,
+        )
 
 
 @dataclass(frozen=True)
@@ -98,12 +110,22 @@ def _indicators(doc: dict) -> dict[str, Indicator]:
     for key in INDICATOR_KEYS:
         spec = raw[key]
         ages = spec.get("ages")
-        if not (isinstance(ages, list) and len(ages) == 2 and all(isinstance(a, int) for a in ages) and 0 <= ages[0] <= ages[1] <= MAX_AGE):
+        if not (
+            isinstance(ages, list)
+            and len(ages) == 2
+            and all(isinstance(a, int) for a in ages)
+            and 0 <= ages[0] <= ages[1] <= MAX_AGE
+        ):
             raise RulesInvalid(f"indicators.{key}.ages: [first, last] within 0–{MAX_AGE}")
         column = spec.get("gap" if key in FLAG_KEYS else "count")
         if column not in COUNTS:
             raise RulesInvalid(f"indicators.{key}: unknown column {column!r}")
-        out[key] = Indicator(key=key, ages=(ages[0], ages[1]), count=None if key in FLAG_KEYS else column, gap=column if key in FLAG_KEYS else None)
+        out[key] = Indicator(
+            key=key,
+            ages=(ages[0], ages[1]),
+            count=None if key in FLAG_KEYS else column,
+            gap=column if key in FLAG_KEYS else None,
+        )
     return out
 
 
@@ -111,7 +133,9 @@ def _condition(raw: dict, where: str) -> Condition:
     if "flag" in raw:
         if raw["flag"] not in FLAG_KEYS:
             raise RulesInvalid(f"{where}.flag: one of {', '.join(FLAG_KEYS)}")
-        return Condition(indicator=raw["flag"], min=None, difficult_min=None, difficult_indicator=None)
+        return Condition(
+            indicator=raw["flag"], min=None, difficult_min=None, difficult_indicator=None
+        )
     key, other = raw.get("indicator"), raw.get("difficult_indicator")
     for name in (key, other):
         if name is not None and (name not in INDICATOR_KEYS or name in FLAG_KEYS):
@@ -120,8 +144,11 @@ def _condition(raw: dict, where: str) -> Condition:
         raise RulesInvalid(f"{where}: an indicator or a flag is needed")
     difficult_min = raw.get("difficult_min")
     return Condition(
-        indicator=key, min=_fraction(raw.get("min"), f"{where}.min"),
-        difficult_min=None if difficult_min is None else _fraction(difficult_min, f"{where}.difficult_min"),
+        indicator=key,
+        min=_fraction(raw.get("min"), f"{where}.min"),
+        difficult_min=None
+        if difficult_min is None
+        else _fraction(difficult_min, f"{where}.difficult_min"),
         difficult_indicator=other,
     )
 
@@ -140,7 +167,10 @@ def _levels(programme: str, raw, seen: set[str]) -> tuple[Level, ...]:
                 raise RulesInvalid(f"{where}.requires: {other} must come earlier in the document")
             if other == programme and level != number - 1:
                 raise RulesInvalid(f"{where}.requires: a level may only require the level below it")
-        conditions = tuple(_condition(c, f"{where}.conditions[{i}]") for i, c in enumerate(spec.get("conditions", [])))
+        conditions = tuple(
+            _condition(c, f"{where}.conditions[{i}]")
+            for i, c in enumerate(spec.get("conditions", []))
+        )
         levels.append(Level(level=number, requires=dict(requires), conditions=conditions))
     return tuple(levels)
 
@@ -154,7 +184,10 @@ def _tier(doc: dict, tier: str, commune: dict) -> Tier:
         given = (raw.get("min_share") or {}).get(programme) or {}
         if set(given) != {str(level.level) for level in levels}:
             raise RulesInvalid(f"{tier}.min_share.{programme}: one share per level")
-        shares[programme] = {int(level): _fraction(value, f"{tier}.min_share.{programme}.{level}") for level, value in given.items()}
+        shares[programme] = {
+            int(level): _fraction(value, f"{tier}.min_share.{programme}.{level}")
+            for level, value in given.items()
+        }
     return Tier(units=raw["units"], min_share=shares)
 
 
@@ -170,7 +203,11 @@ def rules_parse(doc: dict, *, pk: int | None = None) -> Rules:
     if not isinstance(excludes, list) or not set(excludes) <= set(DISABILITIES) - {"none"}:
         raise RulesInvalid('ppc_excludes: ["cannot_study"] or ["can_study", "cannot_study"]')
     commune_raw = doc.get("commune")
-    if not isinstance(commune_raw, dict) or list(commune_raw) != [p for p in commune_raw if p in PROGRAMMES] or set(commune_raw) != set(PROGRAMMES):
+    if (
+        not isinstance(commune_raw, dict)
+        or list(commune_raw) != [p for p in commune_raw if p in PROGRAMMES]
+        or set(commune_raw) != set(PROGRAMMES)
+    ):
         raise RulesInvalid(f"commune: the programmes {', '.join(PROGRAMMES)}")
     seen: set[str] = set()
     commune = {}
@@ -181,12 +218,20 @@ def rules_parse(doc: dict, *, pk: int | None = None) -> Rules:
     if district.units != "communes":
         raise RulesInvalid("district.units: a district is judged on its communes")
     return Rules(
-        name=doc["name"], version=doc["version"], ppc_excludes=frozenset(excludes), indicators=_indicators(doc),
-        commune=commune, district=district, province=_tier(doc, "province", commune), pk=pk,
+        name=doc["name"],
+        version=doc["version"],
+        ppc_excludes=frozenset(excludes),
+        indicators=_indicators(doc),
+        commune=commune,
+        district=district,
+        province=_tier(doc, "province", commune),
+        pk=pk,
     )
 
 
 @functools.cache
 def builtin_documents() -> list[dict]:
     """The rule sets shipped with the code (``indicators/rulesets/*.json``)."""
-    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(BUILTIN_DIR.glob("*.json"))]
+    return [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(BUILTIN_DIR.glob("*.json"))
+    ]

@@ -16,8 +16,15 @@ from surveys.models import Resident, Round, StaleCommune
 from surveys.text import vi_name_sort_key
 
 PERSON_FIELDS = (
-    "id", "full_name", "birth_year", "sex", "household_id", "household__number",
-    "household__village__code", "household__village__name", "commune__code",
+    "id",
+    "full_name",
+    "birth_year",
+    "sex",
+    "household_id",
+    "household__number",
+    "household__village__code",
+    "household__village__name",
+    "commune__code",
 )
 
 
@@ -37,7 +44,9 @@ def round_or_404(round_year: int) -> int:
 
 def is_stale(*, area: Area, round_year: int) -> bool:
     """Whether a commune of the area changed since its figures were computed."""
-    return StaleCommune.objects.filter(round_id=round_year, commune__path__startswith=area.path).exists()
+    return StaleCommune.objects.filter(
+        round_id=round_year, commune__path__startswith=area.path
+    ).exists()
 
 
 def stored_figures(*, area: Area, round_year: int, rules: Rules) -> AreaFigures:
@@ -72,8 +81,12 @@ def drilldown_ids(*, area: Area, round_year: int, rules: Rules, key: str) -> lis
     For a flag (``th_11_rest_in_primary``) the people who break it.
     """
     spec = rules.indicators[key]
-    people = population(round_year=round_year, ages=spec.ages).filter(ppc(excludes=rules.ppc_excludes))
-    people = people.filter(CONDITIONS[spec.gap]) if spec.gap else people.filter(~CONDITIONS[spec.count])
+    people = population(round_year=round_year, ages=spec.ages).filter(
+        ppc(excludes=rules.ppc_excludes)
+    )
+    people = (
+        people.filter(CONDITIONS[spec.gap]) if spec.gap else people.filter(~CONDITIONS[spec.count])
+    )
     rows = _people_in(area, round_year, people).values_list("id", "full_name", "birth_year")
     return [row[0] for row in sorted(rows, key=lambda r: (vi_name_sort_key(r[1]), r[2], str(r[0])))]
 
@@ -83,13 +96,19 @@ def people_rows(*, ids: list, round_year: int) -> list[dict]:
     by_id = {row["id"]: row for row in Resident.objects.filter(pk__in=ids).values(*PERSON_FIELDS)}
     return [
         {
-            "id": str(pk), "full_name": by_id[pk]["full_name"], "birth_year": by_id[pk]["birth_year"],
-            "age": round_year - by_id[pk]["birth_year"], "sex": by_id[pk]["sex"],
-            "household": str(by_id[pk]["household_id"]), "household_number": by_id[pk]["household__number"],
-            "village": by_id[pk]["household__village__code"], "village_name": by_id[pk]["household__village__name"],
+            "id": str(pk),
+            "full_name": by_id[pk]["full_name"],
+            "birth_year": by_id[pk]["birth_year"],
+            "age": round_year - by_id[pk]["birth_year"],
+            "sex": by_id[pk]["sex"],
+            "household": str(by_id[pk]["household_id"]),
+            "household_number": by_id[pk]["household__number"],
+            "village": by_id[pk]["household__village__code"],
+            "village_name": by_id[pk]["household__village__name"],
             "commune": by_id[pk]["commune__code"],
         }
-        for pk in ids if pk in by_id
+        for pk in ids
+        if pk in by_id
     ]
 
 
@@ -110,7 +129,8 @@ def snapshot_changes(*, snapshot: Snapshot, current: dict) -> dict:
     frozen = snapshot.figures
     indicators = {
         key: {"frozen": value, "current": current["indicators"].get(key)}
-        for key, value in frozen["indicators"].items() if current["indicators"].get(key) != value
+        for key, value in frozen["indicators"].items()
+        if current["indicators"].get(key) != value
     }
     levels = {}
     for programme, standard in frozen["standards"].items():

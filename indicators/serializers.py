@@ -12,8 +12,15 @@ RATE_HELP = (
 
 
 class FiguresParams(serializers.Serializer):
-    round = serializers.IntegerField(required=False, min_value=1900, max_value=2200, help_text="survey round; default: the current round")
-    rules = serializers.CharField(required=False, max_length=64, help_text="rule set name; default nd20-2014")
+    round = serializers.IntegerField(
+        required=False,
+        min_value=1900,
+        max_value=2200,
+        help_text="survey round; default: the current round",
+    )
+    rules = serializers.CharField(
+        required=False, max_length=64, help_text="rule set name; default nd20-2014"
+    )
 
 
 class PageParams(FiguresParams):
@@ -44,7 +51,9 @@ class CohortOutput(serializers.Serializer):
     minority = serializers.IntegerField()
     female_minority = serializers.IntegerField()
     disabled = serializers.IntegerField()
-    ppc = serializers.IntegerField(help_text="số phải phổ cập: total minus the disabilities the rule set excludes")
+    ppc = serializers.IntegerField(
+        help_text="số phải phổ cập: total minus the disabilities the rule set excludes"
+    )
 
 
 class FlagOutput(serializers.Serializer):
@@ -60,7 +69,9 @@ class ConditionOutput(serializers.Serializer):
     numerator = serializers.IntegerField(required=False)
     denominator = serializers.IntegerField(required=False)
     rate = serializers.FloatField(required=False, allow_null=True, help_text=RATE_HELP)
-    min = serializers.FloatField(required=False, help_text="threshold in percent (the ĐBKK one for an ĐBKK commune)")
+    min = serializers.FloatField(
+        required=False, help_text="threshold in percent (the ĐBKK one for an ĐBKK commune)"
+    )
     value = serializers.BooleanField(required=False)
     gap = serializers.IntegerField(required=False)
     met = serializers.BooleanField()
@@ -76,19 +87,29 @@ class LevelOutput(serializers.Serializer):
     level = serializers.IntegerField()
     met = serializers.BooleanField()
     conditions = ConditionOutput(many=True, required=False, help_text="a commune's conditions")
-    requires = RequirementOutput(many=True, required=False, help_text="levels of other programmes needed")
-    units = serializers.IntegerField(required=False, help_text="a district's or city's units judged")
+    requires = RequirementOutput(
+        many=True, required=False, help_text="levels of other programmes needed"
+    )
+    units = serializers.IntegerField(
+        required=False, help_text="a district's or city's units judged"
+    )
     units_met = serializers.IntegerField(required=False)
-    share = serializers.FloatField(required=False, allow_null=True, help_text="percent of units meeting the level")
+    share = serializers.FloatField(
+        required=False, allow_null=True, help_text="percent of units meeting the level"
+    )
     min = serializers.FloatField(required=False)
 
 
 class ProgrammeOutput(serializers.Serializer):
     met = serializers.BooleanField(required=False, help_text="mn5 only")
-    level = serializers.IntegerField(required=False, help_text="0 = not met; every programme but mn5")
+    level = serializers.IntegerField(
+        required=False, help_text="0 = not met; every programme but mn5"
+    )
     next_level = serializers.IntegerField(required=False, allow_null=True)
     levels = LevelOutput(many=True)
-    reasons = serializers.ListField(child=serializers.CharField(), help_text="why the next level is not met")
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="why the next level is not met"
+    )
 
 
 class StandardsOutput(serializers.Serializer):
@@ -116,9 +137,14 @@ class FiguresOutput(serializers.Serializer):
     cohorts = serializers.DictField(child=CohortOutput(), help_text="keyed by single age 0–60")
     indicators = IndicatorsOutput()
     flags = serializers.DictField(child=FlagOutput())
-    bands = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()), help_text="each indicator's ages")
+    bands = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="each indicator's ages",
+    )
     standards = StandardsOutput()
-    units_kind = serializers.CharField(required=False, help_text="districts and cities: what the shares are of")
+    units_kind = serializers.CharField(
+        required=False, help_text="districts and cities: what the shares are of"
+    )
     units = UnitOutput(many=True, required=False)
     computed_at = serializers.DateTimeField()
     stale = serializers.BooleanField(help_text="a commune changed since; a refresh is on its way")
@@ -169,8 +195,12 @@ class SnapshotPage(serializers.Serializer):
 
 
 class SnapshotChangeOutput(serializers.Serializer):
-    indicators = serializers.DictField(child=serializers.DictField(), help_text="indicator → {frozen, current}")
-    standards = serializers.DictField(child=serializers.DictField(), help_text="programme → {frozen, current}")
+    indicators = serializers.DictField(
+        child=serializers.DictField(), help_text="indicator → {frozen, current}"
+    )
+    standards = serializers.DictField(
+        child=serializers.DictField(), help_text="programme → {frozen, current}"
+    )
 
 
 class SnapshotDetailOutput(SnapshotOutput):

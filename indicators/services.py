@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 REFRESHED = "indicators.refreshed"
 
 
-def communes_recount(*, communes: list[Area], round_year: int, rules_list: list[Rules]) -> dict[int, dict]:
+def communes_recount(
+    *, communes: list[Area], round_year: int, rules_list: list[Rules]
+) -> dict[int, dict]:
     """Recount each commune (one aggregation each) and store its cells and figures, in one transaction.
 
     Returns each commune's cell delta (new − old), for the roll-ups above it.
@@ -49,7 +51,19 @@ def communes_recount(*, communes: list[Area], round_year: int, rules_list: list[
             deltas[commune.pk] = storage.cells_delta(old, cells)
             difficult = area_is_difficult(area=commune, year=round_year)
             for rules in rules_list:
-                docs.append((commune.pk, rules, fig.document(area=commune, round_year=round_year, rules=rules, cells=cells, difficult=difficult)))
+                docs.append(
+                    (
+                        commune.pk,
+                        rules,
+                        fig.document(
+                            area=commune,
+                            round_year=round_year,
+                            rules=rules,
+                            cells=cells,
+                            difficult=difficult,
+                        ),
+                    )
+                )
         storage.figures_replace(docs=docs, round_year=round_year)
     return deltas
 
@@ -63,19 +77,26 @@ def _units(*, area: Area, round_year: int, rules: Rules) -> list[dict]:
         units = list(children_units(area=area, round_year=round_year))
     stored = storage.levels_read(area_ids=[u.pk for u in units], round_year=round_year, rules=rules)
     zero = dict.fromkeys(storage.LEVEL_COLUMNS, 0)
-    return [{"code": u.code, "name": u.name, "kind": u.kind, "levels": stored.get(u.pk, zero)} for u in units]
+    return [
+        {"code": u.code, "name": u.name, "kind": u.kind, "levels": stored.get(u.pk, zero)}
+        for u in units
+    ]
 
 
 def _children_sum(*, area: Area, round_year: int) -> list[dict]:
     children = children_units(area=area, round_year=round_year).values("pk")
     sums = (
         AreaCohort.objects.filter(area_id__in=children, round_id=round_year)
-        .values(*KEYS).annotate(**{f"sum_{c}": Sum(c) for c in COUNTS}).order_by()
+        .values(*KEYS)
+        .annotate(**{f"sum_{c}": Sum(c) for c in COUNTS})
+        .order_by()
     )
     return [{**{k: row[k] for k in KEYS}, **{c: row[f"sum_{c}"] for c in COUNTS}} for row in sums]
 
 
-def area_rollup(*, area: Area, round_year: int, rules_list: list[Rules], delta: dict | None = None) -> None:
+def area_rollup(
+    *, area: Area, round_year: int, rules_list: list[Rules], delta: dict | None = None
+) -> None:
     """Bring a district's or city's cells up to date and judge its units (children must be current).
 
     With ``delta`` (the change of the cells of the communes below it) the stored cells are
@@ -84,7 +105,10 @@ def area_rollup(*, area: Area, round_year: int, rules_list: list[Rules], delta: 
     """
     with transaction.atomic():
         storage.lock(area.pk, round_year)
-        if delta is not None and AreaFigures.objects.filter(area=area, round_id=round_year).exists():
+        if (
+            delta is not None
+            and AreaFigures.objects.filter(area=area, round_id=round_year).exists()
+        ):
             storage.cells_add(area_id=area.pk, round_year=round_year, delta=delta)
             cells = storage.cells_read(area_id=area.pk, round_year=round_year)
         else:
@@ -94,7 +118,20 @@ def area_rollup(*, area: Area, round_year: int, rules_list: list[Rules], delta: 
         for rules in rules_list:
             tier = rules.district if area.kind == AreaKind.DISTRICT else rules.province
             units = _units(area=area, round_year=round_year, rules=rules)
-            docs.append((area.pk, rules, fig.document(area=area, round_year=round_year, rules=rules, cells=cells, units=units, tier=tier)))
+            docs.append(
+                (
+                    area.pk,
+                    rules,
+                    fig.document(
+                        area=area,
+                        round_year=round_year,
+                        rules=rules,
+                        cells=cells,
+                        units=units,
+                        tier=tier,
+                    ),
+                )
+            )
         storage.figures_replace(docs=docs, round_year=round_year)
 
 
@@ -109,7 +146,12 @@ def communes_refresh(*, communes: list[Area], round_year: int) -> list[Area]:
         deltas = communes_recount(communes=communes, round_year=round_year, rules_list=rules_list)
         for area in above:
             below = [deltas[c.pk] for c in communes if c.path.startswith(area.path)]
-            area_rollup(area=area, round_year=round_year, rules_list=rules_list, delta=storage.merge_deltas(below))
+            area_rollup(
+                area=area,
+                round_year=round_year,
+                rules_list=rules_list,
+                delta=storage.merge_deltas(below),
+            )
         _announce(communes=communes, above=above, round_year=round_year)
     return above
 
@@ -118,16 +160,27 @@ def _never_counted(*, above: list[Area], round_year: int, besides: list[Area]) -
     """Communes under the same roots that were never counted for the round (a roll-up needs them all)."""
     ids = {a.pk for a in above}
     roots = [a for a in above if a.parent_id not in ids]
-    counted = AreaFigures.objects.filter(round_id=round_year, area__kind=AreaKind.COMMUNE).values("area_id")
+    counted = AreaFigures.objects.filter(round_id=round_year, area__kind=AreaKind.COMMUNE).values(
+        "area_id"
+    )
     found = []
     for root in roots:
-        found += communes_in(area=root, round_year=round_year).exclude(pk__in=counted).exclude(pk__in=[c.pk for c in besides])
+        found += (
+            communes_in(area=root, round_year=round_year)
+            .exclude(pk__in=counted)
+            .exclude(pk__in=[c.pk for c in besides])
+        )
     return found
 
 
 def _announce(*, communes: list[Area], above: list[Area], round_year: int) -> None:
     codes = [a.code for a in communes] + [a.code for a in above]
-    event = {"type": REFRESHED, "round": round_year, "communes": sorted(a.code for a in communes), "areas": codes}
+    event = {
+        "type": REFRESHED,
+        "round": round_year,
+        "communes": sorted(a.code for a in communes),
+        "areas": codes,
+    }
     publish_on_commit(codes, event)
 
 
@@ -141,7 +194,9 @@ def area_refresh(*, area: Area, round_year: int, batch: int = 1) -> dict:
     communes = list(communes_in(area=area, round_year=round_year))
     marks = list(StaleCommune.objects.filter(commune__in=communes, round_id=round_year))
     for start in range(0, len(communes), batch):
-        communes_recount(communes=communes[start:start + batch], round_year=round_year, rules_list=rules_list)
+        communes_recount(
+            communes=communes[start : start + batch], round_year=round_year, rules_list=rules_list
+        )
     targets = communes or [area]
     above = rollup_areas(targets)
     if area.kind != AreaKind.COMMUNE and area not in above:
@@ -161,9 +216,17 @@ def stale_refresh(*, commune_ids: list[int]) -> int:
     one row at a time after the refresh committed, so a write marking it again is
     never lost and never waits on the refresh.
     """
-    marks = list(StaleCommune.objects.filter(commune_id__in=commune_ids).select_related("commune").order_by("round_id", "commune_id"))
+    marks = list(
+        StaleCommune.objects.filter(commune_id__in=commune_ids)
+        .select_related("commune")
+        .order_by("round_id", "commune_id")
+    )
     for round_year in sorted({m.round_id for m in marks}):
-        communes = [m.commune for m in marks if m.round_id == round_year and m.commune.kind == AreaKind.COMMUNE]
+        communes = [
+            m.commune
+            for m in marks
+            if m.round_id == round_year and m.commune.kind == AreaKind.COMMUNE
+        ]
         communes_refresh(communes=communes, round_year=round_year)
     _clear(marks)
     return len(marks)
@@ -176,9 +239,15 @@ def _clear(marks: list[StaleCommune]) -> None:
 
 def area_ensure(*, area: Area, round_year: int, rules: Rules) -> None:
     """Compute what is missing for an area under ``rules``: communes never counted, then the roll-ups."""
-    communes = [area] if area.kind == AreaKind.COMMUNE else list(communes_in(area=area, round_year=round_year))
+    communes = (
+        [area]
+        if area.kind == AreaKind.COMMUNE
+        else list(communes_in(area=area, round_year=round_year))
+    )
     have = set(
-        AreaFigures.objects.filter(area__in=communes, round_id=round_year, rules_id=rules.pk).values_list("area_id", flat=True)
+        AreaFigures.objects.filter(
+            area__in=communes, round_id=round_year, rules_id=rules.pk
+        ).values_list("area_id", flat=True)
     )
     missing = [c for c in communes if c.pk not in have]
     if missing:
@@ -200,6 +269,12 @@ def snapshot_create(*, user, area: Area, round_year: int, rules: Rules, note: st
     row = AreaFigures.objects.get(area=area, round_id=round_year, rules_id=rules.pk)
     name = (user.get_full_name() or user.get_username()) if user is not None else "system"
     return Snapshot.objects.create(
-        area=area, round_id=round_year, rules_id=rules.pk, figures=row.figures, note=note,
-        frozen_at=timezone.now(), frozen_by=user, frozen_by_name=name[:150],
+        area=area,
+        round_id=round_year,
+        rules_id=rules.pk,
+        figures=row.figures,
+        note=note,
+        frozen_at=timezone.now(),
+        frozen_by=user,
+        frozen_by_name=name[:150],
     )

@@ -10,7 +10,12 @@ from indicators.cells import COUNTS, KEYS
 from indicators.models import AreaCohort, AreaFigures
 from indicators.rules import Rules
 
-LEVEL_COLUMNS = {"mn5": "mn5_level", "primary": "primary_level", "literacy": "literacy_level", "lower_secondary": "lower_secondary_level"}
+LEVEL_COLUMNS = {
+    "mn5": "mn5_level",
+    "primary": "primary_level",
+    "literacy": "literacy_level",
+    "lower_secondary": "lower_secondary_level",
+}
 Key = tuple[int, bool, bool, str]  # age, female, minority, disability
 
 
@@ -18,7 +23,10 @@ def lock(area_id: int, round_year: int) -> None:
     """Serialise the writes of one area's figures for a round (SQLite already serialises writers)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"indicators:{area_id}:{round_year}"])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"indicators:{area_id}:{round_year}"],
+            )
 
 
 def sort_memory() -> None:
@@ -33,7 +41,9 @@ def key_of(cell: dict) -> Key:
 
 
 def cells_read(*, area_id: int, round_year: int) -> list[dict]:
-    rows = AreaCohort.objects.filter(area_id=area_id, round_id=round_year).values_list(*KEYS, *COUNTS)
+    rows = AreaCohort.objects.filter(area_id=area_id, round_id=round_year).values_list(
+        *KEYS, *COUNTS
+    )
     return [dict(zip((*KEYS, *COUNTS), row, strict=True)) for row in rows]
 
 
@@ -75,7 +85,10 @@ def cells_add(*, area_id: int, round_year: int, delta: dict[Key, Counter]) -> No
     placeholders = ", ".join(["%s"] * (2 + len(KEYS) + len(COUNTS)))
     updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}" for c in COUNTS)
     conflict = ", ".join(quote(c) for c in ("area_id", "round_id", *KEYS))
-    rows = [(area_id, round_year, *key, *(row[name] for name in COUNTS)) for key, row in sorted(delta.items())]
+    rows = [
+        (area_id, round_year, *key, *(row[name] for name in COUNTS))
+        for key, row in sorted(delta.items())
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT ({conflict}) DO UPDATE SET {updates}",  # noqa: S608
@@ -97,14 +110,22 @@ def figures_replace(*, docs: list[tuple[int, Rules, dict]], round_year: int) -> 
     now = timezone.now()
     for rules_pk in {rules.pk for _a, rules, _d in docs}:
         area_ids = [area_id for area_id, rules, _d in docs if rules.pk == rules_pk]
-        AreaFigures.objects.filter(area_id__in=area_ids, round_id=round_year, rules_id=rules_pk).delete()
-    AreaFigures.objects.bulk_create([
-        AreaFigures(
-            area_id=area_id, round_id=round_year, rules_id=rules.pk, figures=doc, computed_at=now,
-            **{LEVEL_COLUMNS[p]: level for p, level in fig.levels_of(doc["standards"]).items()},
-        )
-        for area_id, rules, doc in docs
-    ])
+        AreaFigures.objects.filter(
+            area_id__in=area_ids, round_id=round_year, rules_id=rules_pk
+        ).delete()
+    AreaFigures.objects.bulk_create(
+        [
+            AreaFigures(
+                area_id=area_id,
+                round_id=round_year,
+                rules_id=rules.pk,
+                figures=doc,
+                computed_at=now,
+                **{LEVEL_COLUMNS[p]: level for p, level in fig.levels_of(doc["standards"]).items()},
+            )
+            for area_id, rules, doc in docs
+        ]
+    )
 
 
 def levels_read(*, area_ids: list[int], round_year: int, rules: Rules) -> dict[int, dict[str, int]]:

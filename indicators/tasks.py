@@ -36,7 +36,9 @@ def refresh_stale(commune_ids: list[int]) -> int:
 def schedule_refresh(*, commune_ids) -> list[int]:
     """Schedule a refresh of these communes unless one is pending; returns the communes scheduled."""
     communes = sorted(set(commune_ids))
-    if app.conf.task_always_eager:  # in-process: the marks themselves coalesce (a refreshed commune has none)
+    if (
+        app.conf.task_always_eager
+    ):  # in-process: the marks themselves coalesce (a refreshed commune has none)
         if communes:
             refresh_stale.apply_async(args=[communes])
         return communes

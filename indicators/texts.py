@@ -20,8 +20,12 @@ LABELS = {
     "th_grade1_at6": gettext_lazy("rate of %(ages)s-year-olds entering grade 1"),
     "th_completed_at11": gettext_lazy("rate of %(ages)s-year-olds who completed primary"),
     "th_completed_11_14": gettext_lazy("rate of %(ages)s-year-olds who completed primary"),
-    "thcs_graduated_15_18": gettext_lazy("rate of %(ages)s-year-olds with the lower-secondary diploma"),
-    "thcs_upper_track_15_18": gettext_lazy("rate of %(ages)s-year-olds in upper-secondary, continuing or vocational education"),
+    "thcs_graduated_15_18": gettext_lazy(
+        "rate of %(ages)s-year-olds with the lower-secondary diploma"
+    ),
+    "thcs_upper_track_15_18": gettext_lazy(
+        "rate of %(ages)s-year-olds in upper-secondary, continuing or vocational education"
+    ),
     "lit1_15_25": gettext_lazy("rate of people aged %(ages)s literate at level 1"),
     "lit1_15_35": gettext_lazy("rate of people aged %(ages)s literate at level 1"),
     "lit2_15_35": gettext_lazy("rate of people aged %(ages)s literate at level 2"),
@@ -72,31 +76,42 @@ def indicator_label(key: str, ages: list[int]) -> str:
 def _condition_reason(condition: dict, *, ages: dict) -> str:
     if "flag" in condition:
         first = ages[condition["flag"]][0]
-        return _("%(count)d children aged %(age)d have not completed primary and are not in primary school") % {
-            "count": condition["gap"], "age": first,
+        return _(
+            "%(count)d children aged %(age)d have not completed primary and are not in primary school"
+        ) % {
+            "count": condition["gap"],
+            "age": first,
         }
     label = indicator_label(condition["indicator"], ages[condition["indicator"]])
     if not condition["denominator"]:
         return _("%(label)s: nobody of that age") % {"label": label}
     return _("%(label)s is %(rate)s < %(min)s") % {
-        "label": label, "rate": rate_text(condition["rate"], missing=condition["min"]),
+        "label": label,
+        "rate": rate_text(condition["rate"], missing=condition["min"]),
         "min": threshold_text(condition["min"]),
     }
 
 
 def _requirement_reason(requirement: dict) -> str:
     return _("needs %(programme)s level %(level)d") % {
-        "programme": PROGRAMMES[requirement["programme"]], "level": requirement["level"],
+        "programme": PROGRAMMES[requirement["programme"]],
+        "level": requirement["level"],
     }
 
 
 def _unit_reason(result: dict, *, programme: str, units_kind: str) -> str:
     if not result["units"]:
         return _("no %(units)s to judge") % {"units": UNITS[units_kind]}
-    return _("share of %(units)s meeting %(programme)s level %(level)d is %(share)s (%(met)d/%(total)d) < %(min)s") % {
-        "units": UNITS[units_kind], "programme": PROGRAMMES[programme], "level": result["level"],
-        "share": rate_text(result["share"], missing=result["min"]), "met": result["units_met"],
-        "total": result["units"], "min": threshold_text(result["min"]),
+    return _(
+        "share of %(units)s meeting %(programme)s level %(level)d is %(share)s (%(met)d/%(total)d) < %(min)s"
+    ) % {
+        "units": UNITS[units_kind],
+        "programme": PROGRAMMES[programme],
+        "level": result["level"],
+        "share": rate_text(result["share"], missing=result["min"]),
+        "met": result["units_met"],
+        "total": result["units"],
+        "min": threshold_text(result["min"]),
     }
 
 
@@ -117,8 +132,20 @@ def reasons(standard: dict, *, programme: str, ages: dict, units_kind: str | Non
 
 
 TOP_ORDER = (
-    "area", "area_name", "kind", "round", "rules", "rules_version", "difficult", "cohorts", "indicators", "flags",
-    "bands", "standards", "units_kind", "units",
+    "area",
+    "area_name",
+    "kind",
+    "round",
+    "rules",
+    "rules_version",
+    "difficult",
+    "cohorts",
+    "indicators",
+    "flags",
+    "bands",
+    "standards",
+    "units_kind",
+    "units",
 )
 PROGRAMME_ORDER = ("mn5", "primary", "lower_secondary", "literacy")
 
@@ -126,9 +153,15 @@ PROGRAMME_ORDER = ("mn5", "primary", "lower_secondary", "literacy")
 def _ordered(figures: dict) -> dict:
     """The stored figures in a stable order (PostgreSQL's jsonb does not keep key order)."""
     out = {key: figures[key] for key in TOP_ORDER if key in figures}
-    out["cohorts"] = {str(age): figures["cohorts"][str(age)] for age in sorted(map(int, figures["cohorts"]))}
-    out["indicators"] = {key: figures["indicators"][key] for key in INDICATOR_KEYS if key in figures["indicators"]}
-    out["standards"] = {p: figures["standards"][p] for p in PROGRAMME_ORDER if p in figures["standards"]}
+    out["cohorts"] = {
+        str(age): figures["cohorts"][str(age)] for age in sorted(map(int, figures["cohorts"]))
+    }
+    out["indicators"] = {
+        key: figures["indicators"][key] for key in INDICATOR_KEYS if key in figures["indicators"]
+    }
+    out["standards"] = {
+        p: figures["standards"][p] for p in PROGRAMME_ORDER if p in figures["standards"]
+    }
     return out
 
 
@@ -137,7 +170,9 @@ def explained(figures: dict) -> dict:
     out = _ordered(copy.deepcopy(figures))
     ages = out["bands"]
     for programme, standard in out["standards"].items():
-        standard["reasons"] = reasons(standard, programme=programme, ages=ages, units_kind=out.get("units_kind"))
+        standard["reasons"] = reasons(
+            standard, programme=programme, ages=ages, units_kind=out.get("units_kind")
+        )
         if programme != "mn5":
             next_result = _next_level(standard)
             standard["next_level"] = next_result["level"] if next_result else None

@@ -13,18 +13,24 @@ FIGURE_KINDS = (AreaKind.COMMUNE, *ROLLUP_KINDS)
 def valid_in(round_year: int) -> Q:
     """Areas that existed during the school year (validity dates of mergers, DOMAIN.md §2)."""
     start, end = dt.date(round_year, 9, 1), dt.date(round_year + 1, 8, 31)
-    return (Q(valid_to__isnull=True) | Q(valid_to__gte=start)) & (Q(valid_from__isnull=True) | Q(valid_from__lte=end))
+    return (Q(valid_to__isnull=True) | Q(valid_to__gte=start)) & (
+        Q(valid_from__isnull=True) | Q(valid_from__lte=end)
+    )
 
 
 def communes_in(*, area: Area, round_year: int) -> QuerySet[Area]:
     """The communes of an area's subtree (the area itself when it is a commune)."""
-    return Area.objects.filter(valid_in(round_year), kind=AreaKind.COMMUNE, path__startswith=area.path).order_by("code")
+    return Area.objects.filter(
+        valid_in(round_year), kind=AreaKind.COMMUNE, path__startswith=area.path
+    ).order_by("code")
 
 
 def children_units(*, area: Area, round_year: int) -> QuerySet[Area]:
     """The districts and communes directly under an area."""
     kinds = [AreaKind.DISTRICT, AreaKind.COMMUNE]
-    return Area.objects.filter(valid_in(round_year), parent=area, kind__in=kinds).order_by("-kind", "code")
+    return Area.objects.filter(valid_in(round_year), parent=area, kind__in=kinds).order_by(
+        "-kind", "code"
+    )
 
 
 def depth(area: Area) -> int:

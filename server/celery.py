@@ -32,14 +32,18 @@ class _Breaker:
 
     def check(self, name: str) -> None:
         if time.monotonic() < self.open_until:
-            raise BrokerUnavailable(f"task {name} not queued: the broker failed less than {BROKER_PAUSE:.0f} s ago")
+            raise BrokerUnavailable(
+                f"task {name} not queued: the broker failed less than {BROKER_PAUSE:.0f} s ago"
+            )
 
     def trip(self, exc: Exception) -> None:
         with self.lock:
             already = time.monotonic() < self.open_until
             self.open_until = time.monotonic() + BROKER_PAUSE
         if not already:
-            logger.warning("Celery broker unavailable (%s): not queueing tasks for %.0f s", exc, BROKER_PAUSE)
+            logger.warning(
+                "Celery broker unavailable (%s): not queueing tasks for %.0f s", exc, BROKER_PAUSE
+            )
 
     def close(self) -> None:
         self.open_until = 0.0

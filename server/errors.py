@@ -41,7 +41,9 @@ class NotFound(DomainError):
 
 class VersionConflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
-    default_message = gettext_lazy("The record was changed by someone else; reload it and try again.")
+    default_message = gettext_lazy(
+        "The record was changed by someone else; reload it and try again."
+    )
 
 
 def _field_errors(detail) -> dict:
@@ -58,7 +60,9 @@ def database_unavailable() -> Response:
     """503 with a Retry-After (jittered): the database cannot be reached (restarting, failing over).
     The client sends the request again; a sync push is idempotent (docs/reliability.md)."""
     message = _("The database is unavailable for a moment; nothing was lost, try again shortly.")
-    response = Response({"message": message, "errors": {}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    response = Response(
+        {"message": message, "errors": {}}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+    )
     response["Retry-After"] = str(random.randint(2, 10))  # noqa: S311 - jitter, not security
     return response
 

@@ -112,7 +112,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests use a file, not shared-cache memory, so concurrent tests see SQLite's real locking.
     # One file per test process, so parallel runs never share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"pcgd-test-{os.getpid()}.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"pcgd-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, Celery -----------------------------------------
@@ -147,7 +149,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -190,8 +195,12 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Export files (reports/): where they are written, how long they are kept, when a job counts as dead
 REPORTS_EXPORT_DIR = Path(env_str("REPORTS_EXPORT_DIR", str(MEDIA_ROOT / "exports")))
 REPORTS_RETENTION_DAYS = env_int("REPORTS_RETENTION_DAYS", 7, minimum=1)
-REPORTS_HEARTBEAT_TIMEOUT = env_int("REPORTS_HEARTBEAT_TIMEOUT", 120, minimum=30)  # seconds without a beat
-REPORTS_PENDING_TIMEOUT = env_int("REPORTS_PENDING_TIMEOUT", 900, minimum=60)  # seconds waiting for a worker
+REPORTS_HEARTBEAT_TIMEOUT = env_int(
+    "REPORTS_HEARTBEAT_TIMEOUT", 120, minimum=30
+)  # seconds without a beat
+REPORTS_PENDING_TIMEOUT = env_int(
+    "REPORTS_PENDING_TIMEOUT", 900, minimum=60
+)  # seconds waiting for a worker
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -247,10 +256,24 @@ PWA_APP_SCOPE = "/field/"
 PWA_APP_START_URL = "/field/"
 PWA_APP_DEBUG_MODE = False
 PWA_APP_ICONS = [  # made by `manage.py field_icons` (field/icons.py) from one source image
-    *({"src": f"/static/field/icons/icon-{s}.png", "sizes": f"{s}x{s}", "type": "image/png", "purpose": "any"}
-      for s in (48, 72, 96, 128, 144, 152, 192, 256, 384, 512)),
-    *({"src": f"/static/field/icons/maskable-{s}.png", "sizes": f"{s}x{s}", "type": "image/png", "purpose": "maskable"}
-      for s in (192, 512)),
+    *(
+        {
+            "src": f"/static/field/icons/icon-{s}.png",
+            "sizes": f"{s}x{s}",
+            "type": "image/png",
+            "purpose": "any",
+        }
+        for s in (48, 72, 96, 128, 144, 152, 192, 256, 384, 512)
+    ),
+    *(
+        {
+            "src": f"/static/field/icons/maskable-{s}.png",
+            "sizes": f"{s}x{s}",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+        for s in (192, 512)
+    ),
 ]
 PWA_APP_ICONS_APPLE = [{"src": "/static/field/icons/apple-touch-icon.png", "sizes": "180x180"}]
 PWA_APP_SPLASH_SCREEN = []
@@ -285,7 +308,9 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)  # a year; 0 turns HSTS off
+    SECURE_HSTS_SECONDS = env_int(
+        "SECURE_HSTS_SECONDS", 31536000, minimum=0
+    )  # a year; 0 turns HSTS off
     SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
     # Preloading is hard to undo: opt in explicitly.
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -297,7 +322,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "server.handlers.csrf_failure"  # JSON under /api/ (docs/security.md)
 
 # --- Uploads (docs/security.md) ----------------------------------------------
-FIELD_PHOTO_MAX_BYTES = env_int("FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=100_000)  # one form photo
+FIELD_PHOTO_MAX_BYTES = env_int(
+    "FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=100_000
+)  # one form photo
 
 # --- Sync -------------------------------------------------------------------
 SYNC_MAX_IN_FLIGHT = env_int("SYNC_MAX_IN_FLIGHT", 64, minimum=1)  # push requests held per process

@@ -29,7 +29,9 @@ class LogoutView(auth_views.LogoutView):
 def home(request):
     memberships = sorted(user_memberships(user=request.user), key=lambda m: (m.role, m.area.path))
     manages_teams = request.user.is_superuser or any(m.role != "surveyor" for m in memberships)
-    return render(request, "server/home.html", {"memberships": memberships, "manages_teams": manages_teams})
+    return render(
+        request, "server/home.html", {"memberships": memberships, "manages_teams": manages_teams}
+    )
 
 
 def healthz(request):
@@ -52,7 +54,9 @@ def healthz(request):
         except redis.RedisError as exc:
             checks["redis"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 class TokenApi(APIView):

@@ -12,7 +12,9 @@ from surveys import selectors, services
 from surveys.serializers import ErrorOutput, HouseholdListFilter, HouseholdWire, RoundParam
 from surveys.wire import household_to_wire
 
-ROUND_PARAM = OpenApiParameter("round", int, description="survey round (school year start); default: the current round")
+ROUND_PARAM = OpenApiParameter(
+    "round", int, description="survey round (school year start); default: the current round"
+)
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput, 409: ErrorOutput}
 
 
@@ -33,11 +35,15 @@ def _body_and_reason(request) -> tuple:
 
 def _wire(household, round_year: int, user) -> dict:
     """The household as ``user`` may see it (national IDs masked for roles without them: accounts.pii)."""
-    return for_user(household_to_wire(household, round_year=round_year, with_version=True), user=user)
+    return for_user(
+        household_to_wire(household, round_year=round_year, with_version=True), user=user
+    )
 
 
 class HouseholdListCreateApi(APIView):
-    @extend_schema(parameters=[HouseholdListFilter], responses={200: HouseholdWire(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[HouseholdListFilter], responses={200: HouseholdWire(many=True), **ERRORS}
+    )
     def get(self, request):
         params = HouseholdListFilter(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -59,12 +65,19 @@ class HouseholdListCreateApi(APIView):
         )  # fmt: skip
         return paginator.get_paginated_response(rows)
 
-    @extend_schema(parameters=[ROUND_PARAM], request=HouseholdWire, responses={201: HouseholdWire, **ERRORS})
+    @extend_schema(
+        parameters=[ROUND_PARAM], request=HouseholdWire, responses={201: HouseholdWire, **ERRORS}
+    )
     def post(self, request):
         round_year = _round_of(request)
         data, reason = _body_and_reason(request)
         result = services.household_upsert(
-            data=data, round_year=round_year, user=request.user, source="api", must_create=True, reason=reason
+            data=data,
+            round_year=round_year,
+            user=request.user,
+            source="api",
+            must_create=True,
+            reason=reason,
         )
         household = selectors.household_get(user=request.user, household_id=result.household.pk)
         return Response(_wire(household, round_year, request.user), status=status.HTTP_201_CREATED)
@@ -82,28 +95,43 @@ class HouseholdDetailApi(APIView):
         )  # fmt: skip
         return Response(wire)
 
-    @extend_schema(parameters=[ROUND_PARAM], request=HouseholdWire, responses={200: HouseholdWire, **ERRORS})
+    @extend_schema(
+        parameters=[ROUND_PARAM], request=HouseholdWire, responses={200: HouseholdWire, **ERRORS}
+    )
     def put(self, request, household_id):
         return self._save(request, household_id, partial=False)
 
-    @extend_schema(parameters=[ROUND_PARAM], request=HouseholdWire, responses={200: HouseholdWire, **ERRORS})
+    @extend_schema(
+        parameters=[ROUND_PARAM], request=HouseholdWire, responses={200: HouseholdWire, **ERRORS}
+    )
     def patch(self, request, household_id):
         return self._save(request, household_id, partial=True)
 
     def _save(self, request, household_id, *, partial: bool):
         round_year = _round_of(request)
         data, reason = _body_and_reason(request)
-        if not may_see_national_id(user=request.user):  # a masked ID sent back unchanged keeps the stored one
+        if not may_see_national_id(
+            user=request.user
+        ):  # a masked ID sent back unchanged keeps the stored one
             current = selectors.household_get(user=request.user, household_id=household_id)
             data = dict(data) if isinstance(data, dict) else data
             if isinstance(data, dict) and isinstance(data.get("members"), list):
                 data["members"] = [dict(m) if isinstance(m, dict) else m for m in data["members"]]
             restore_masked_national_ids(
-                data, stored={str(m.pk): m.national_id for m in current.members.filter(deleted_at__isnull=True)}
+                data,
+                stored={
+                    str(m.pk): m.national_id
+                    for m in current.members.filter(deleted_at__isnull=True)
+                },
             )
         services.household_upsert(
-            data=data, round_year=round_year, user=request.user, source="api",
-            household_id=household_id, partial=partial, reason=reason,
+            data=data,
+            round_year=round_year,
+            user=request.user,
+            source="api",
+            household_id=household_id,
+            partial=partial,
+            reason=reason,
         )
         household = selectors.household_get(user=request.user, household_id=household_id)
         return Response(_wire(household, round_year, request.user))

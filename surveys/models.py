@@ -38,11 +38,15 @@ class Residence(models.TextChoices):
 
 class Household(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    village = models.ForeignKey(Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="households")
+    village = models.ForeignKey(
+        Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="households"
+    )
     commune = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
     number = models.CharField(_("household number"), max_length=32)
     address = models.CharField(_("address"), max_length=255, blank=True, default="")
-    residence = models.CharField(_("residence"), max_length=16, choices=Residence.choices, default=Residence.PERMANENT)
+    residence = models.CharField(
+        _("residence"), max_length=16, choices=Residence.choices, default=Residence.PERMANENT
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
     note = models.TextField(_("note"), blank=True, default="")
     version = models.PositiveIntegerField(default=1)
@@ -56,7 +60,9 @@ class Household(models.Model):
         verbose_name_plural = _("households")
         constraints = [
             models.UniqueConstraint(
-                fields=["commune", "number"], condition=Q(deleted_at__isnull=True), name="household_number_unique_in_commune"
+                fields=["commune", "number"],
+                condition=Q(deleted_at__isnull=True),
+                name="household_number_unique_in_commune",
             ),
         ]
         indexes = [models.Index(fields=["village", "number"])]
@@ -106,7 +112,9 @@ class Level(models.TextChoices):
 
 class Resident(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
+    )
     commune = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", editable=False)
     position = models.PositiveSmallIntegerField(default=0)
     full_name = models.CharField(_("full name"), max_length=100)
@@ -121,9 +129,13 @@ class Resident(models.Model):
     relation = models.CharField(_("relation to the head"), max_length=16, choices=Relation.choices)
     national_id = models.CharField(_("national ID number"), max_length=12, blank=True, default="")
     guardian_name = models.CharField(_("guardian's name"), max_length=100, blank=True, default="")
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PRESENT)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PRESENT
+    )
     status_year = models.PositiveSmallIntegerField(_("status year"), null=True, blank=True)
-    disability = models.CharField(_("disability"), max_length=16, choices=Disability.choices, default=Disability.NONE)
+    disability = models.CharField(
+        _("disability"), max_length=16, choices=Disability.choices, default=Disability.NONE
+    )
     preschool_completed_year = models.PositiveSmallIntegerField(null=True, blank=True)
     primary_completed_year = models.PositiveSmallIntegerField(null=True, blank=True)
     lower_secondary_graduated_year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -142,7 +154,9 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         constraints = [
-            models.CheckConstraint(condition=Q(birth_year__gte=1900), name="resident_birth_year_min"),
+            models.CheckConstraint(
+                condition=Q(birth_year__gte=1900), name="resident_birth_year_min"
+            ),
             models.CheckConstraint(
                 condition=Q(birth_month__isnull=True) | Q(birth_month__gte=1, birth_month__lte=12),
                 name="resident_birth_month_range",
@@ -151,10 +165,15 @@ class Resident(models.Model):
                 condition=Q(birth_day__isnull=True) | Q(birth_day__gte=1, birth_day__lte=31),
                 name="resident_birth_day_range",
             ),
-            models.CheckConstraint(condition=Q(highest_grade_completed__lte=12), name="resident_grade_range"),
-            models.CheckConstraint(condition=Q(literacy_stage__lte=2), name="resident_literacy_range"),
             models.CheckConstraint(
-                condition=Q(status="present") | Q(status_year__isnull=False), name="resident_status_year_required"
+                condition=Q(highest_grade_completed__lte=12), name="resident_grade_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(literacy_stage__lte=2), name="resident_literacy_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="present") | Q(status_year__isnull=False),
+                name="resident_status_year_required",
             ),
         ]
         indexes = [
@@ -164,14 +183,20 @@ class Resident(models.Model):
             # Live residents in the Vietnamese order, with what the search filters on included
             # (PostgreSQL): a page of a common name is an index-only walk, no table reads.
             models.Index(
-                fields=["commune", "sort_key", "id"], include=["name_folded", "birth_year", "status"],
-                condition=Q(deleted_at__isnull=True), name="resident_commune_sort",
+                fields=["commune", "sort_key", "id"],
+                include=["name_folded", "birth_year", "status"],
+                condition=Q(deleted_at__isnull=True),
+                name="resident_commune_sort",
             ),
             models.Index(
-                fields=["sort_key", "id"], include=["name_folded", "commune", "birth_year", "status"],
-                condition=Q(deleted_at__isnull=True), name="resident_sort",
+                fields=["sort_key", "id"],
+                include=["name_folded", "commune", "birth_year", "status"],
+                condition=Q(deleted_at__isnull=True),
+                name="resident_sort",
             ),
-            models.Index(fields=["national_id"], condition=~Q(national_id=""), name="resident_national_id"),
+            models.Index(
+                fields=["national_id"], condition=~Q(national_id=""), name="resident_national_id"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -190,7 +215,9 @@ class Enrollment(models.Model):
     class Meta:
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
-        constraints = [models.UniqueConstraint(fields=["resident", "round"], name="enrollment_once_per_round")]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "round"], name="enrollment_once_per_round")
+        ]
 
     def __str__(self) -> str:
         return f"{self.resident_id} · {self.round_id}: {self.level} {self.grade or ''}".strip()
@@ -202,13 +229,17 @@ class Visit(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="visits")
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="visits")
     date = models.DateField(_("visit date"))
-    surveyor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    surveyor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
-        constraints = [models.UniqueConstraint(fields=["household", "round"], name="visit_once_per_round")]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "round"], name="visit_once_per_round")
+        ]
         indexes = [models.Index(fields=["round", "household"])]
 
     def __str__(self) -> str:
@@ -235,10 +266,14 @@ class Change(models.Model):
     action = models.CharField(max_length=8, choices=Action.choices)
     version = models.PositiveIntegerField()
     fields = models.JSONField(default=dict)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     source = models.CharField(max_length=64, default="api")
     op_id = models.UUIDField(null=True, blank=True)  # the sync operation that made it
-    reason = models.CharField(max_length=500, blank=True, default="")  # why, for a change after sign-off
+    reason = models.CharField(
+        max_length=500, blank=True, default=""
+    )  # why, for a change after sign-off
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -272,7 +307,11 @@ class StaleCommune(models.Model):
     marked_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["commune", "round"], name="stale_commune_once_per_round")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "round"], name="stale_commune_once_per_round"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.commune_id} · {self.round_id}"
@@ -284,23 +323,33 @@ class CommuneSignoff(models.Model):
     Reopening keeps the row (``reopened_*`` set); at most one open sign-off per commune and round.
     """
 
-    commune = models.ForeignKey(Area, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="signoffs")
-    round = models.ForeignKey(Round, verbose_name=_("survey round"), on_delete=models.PROTECT, related_name="signoffs")
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    commune = models.ForeignKey(
+        Area, verbose_name=_("commune"), on_delete=models.PROTECT, related_name="signoffs"
+    )
+    round = models.ForeignKey(
+        Round, verbose_name=_("survey round"), on_delete=models.PROTECT, related_name="signoffs"
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     signed_at = models.DateTimeField(_("signed off at"))
     note = models.CharField(_("note"), max_length=500, blank=True, default="")
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
-    reopen_reason = models.CharField(_("reason for reopening"), max_length=500, blank=True, default="")
+    reopen_reason = models.CharField(
+        _("reason for reopening"), max_length=500, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("commune sign-off")
         verbose_name_plural = _("commune sign-offs")
         constraints = [
             models.UniqueConstraint(
-                fields=["commune", "round"], condition=Q(reopened_at__isnull=True), name="signoff_open_once_per_round"
+                fields=["commune", "round"],
+                condition=Q(reopened_at__isnull=True),
+                name="signoff_open_once_per_round",
             ),
         ]
 

@@ -85,12 +85,31 @@ class Recorder:
             raise SignedOff()
         self.corrections.setdefault(commune_id, set()).add(household_id)
 
-    def log(self, *, household: Household, entity: str, entity_id, action: str, version: int, fields: dict, seq: int):
+    def log(
+        self,
+        *,
+        household: Household,
+        entity: str,
+        entity_id,
+        action: str,
+        version: int,
+        fields: dict,
+        seq: int,
+    ):
         self.check_signoff(commune_id=household.commune_id, household_id=household.pk)
         change = Change(
-            seq=seq, entity=entity, entity_id=entity_id, household_id=household.pk, commune_id=household.commune_id,
-            action=action, version=version, fields=fields, user=self.user if is_user(self.user) else None,
-            source=self.source, op_id=self.op_id, reason=self.reason.strip()[:500],
+            seq=seq,
+            entity=entity,
+            entity_id=entity_id,
+            household_id=household.pk,
+            commune_id=household.commune_id,
+            action=action,
+            version=version,
+            fields=fields,
+            user=self.user if is_user(self.user) else None,
+            source=self.source,
+            op_id=self.op_id,
+            reason=self.reason.strip()[:500],
         )
         if self.pending is not None:
             self.pending.append(change)
@@ -113,7 +132,12 @@ class Recorder:
         if self.corrections:
             from surveys.signoff import publish_corrections
 
-            publish_corrections(corrections=self.corrections, round_year=self.round_year, user=self.user, reason=self.reason.strip())
+            publish_corrections(
+                corrections=self.corrections,
+                round_year=self.round_year,
+                user=self.user,
+                reason=self.reason.strip(),
+            )
 
 
 def mark_stale(*, communes, round_year: int) -> None:
@@ -123,14 +147,23 @@ def mark_stale(*, communes, round_year: int) -> None:
     now = timezone.now()
     StaleCommune.objects.bulk_create(
         [StaleCommune(commune_id=c, round_id=round_year, marked_at=now) for c in sorted(communes)],
-        update_conflicts=True, unique_fields=["commune", "round"], update_fields=["marked_at"],
+        update_conflicts=True,
+        unique_fields=["commune", "round"],
+        update_fields=["marked_at"],
     )
 
 
 @contextmanager
 def recording(
-    *, user, source: str, round_year: int | None, op_id=None, stale: set[int] | None = None,
-    pending: list[Change] | None = None, reason: str = "", signoffs: dict | None = None,
+    *,
+    user,
+    source: str,
+    round_year: int | None,
+    op_id=None,
+    stale: set[int] | None = None,
+    pending: list[Change] | None = None,
+    reason: str = "",
+    signoffs: dict | None = None,
 ) -> Iterator[Recorder]:
     """Collect the changes of one atomic write; must run inside ``transaction.atomic``.
 
@@ -144,8 +177,14 @@ def recording(
     recorders (see ``Recorder.signoffs``).
     """
     recorder = Recorder(
-        user=user, source=source, round_year=round_year, op_id=op_id, stale=stale, pending=pending,
-        reason=reason or "", signoffs=signoffs,
+        user=user,
+        source=source,
+        round_year=round_year,
+        op_id=op_id,
+        stale=stale,
+        pending=pending,
+        reason=reason or "",
+        signoffs=signoffs,
     )
     yield recorder
     recorder.finish()

@@ -96,7 +96,13 @@ HOUSEHOLD_FIELDS = {
     "number": {"type": "text", "max_length": 32, "required": True},
     "address": {"type": "text", "max_length": 255},
     "residence": {"type": "choice", "choices": "residence", "default": Residence.PERMANENT.value},
-    "phone": {"type": "text", "max_length": 20, "remove": " .", "pattern": PHONE_PATTERN, "message": "phone"},
+    "phone": {
+        "type": "text",
+        "max_length": 20,
+        "remove": " .",
+        "pattern": PHONE_PATTERN,
+        "message": "phone",
+    },
     "note": {"type": "text", "max_length": 2000},
 }
 HOUSEHOLD_KEYS = (*HOUSEHOLD_FIELDS, "visit", "members")
@@ -123,19 +129,39 @@ MEMBER_FIELDS = {
     "id": {"type": "uuid"},
     "full_name": {"type": "text", "max_length": 100, "required": True, "clean": "name"},
     "sex": {"type": "choice", "choices": "sex"},
-    "birth_year": {"type": "integer", "required": True, "range": [1900, ROUND, "birth_year_range", {"year": ROUND}]},
+    "birth_year": {
+        "type": "integer",
+        "required": True,
+        "range": [1900, ROUND, "birth_year_range", {"year": ROUND}],
+    },
     "birth_month": {"type": "integer", "range": [1, 12, "birth_month_range", {}]},
     "birth_day": {"type": "integer", "check": "birth_day", "range": [1, 31, "birth_day_range", {}]},
-    "ethnicity": {"type": "text", "max_length": 2, "required": True, "codes": "ethnicity", "message": "ethnicity"},
+    "ethnicity": {
+        "type": "text",
+        "max_length": 2,
+        "required": True,
+        "codes": "ethnicity",
+        "message": "ethnicity",
+    },
     "relation": {"type": "choice", "choices": "relation"},
-    "national_id": {"type": "text", "max_length": 12, "pattern": NATIONAL_ID_PATTERN, "message": "national_id"},
+    "national_id": {
+        "type": "text",
+        "max_length": 12,
+        "pattern": NATIONAL_ID_PATTERN,
+        "message": "national_id",
+    },
     "guardian_name": {"type": "text", "max_length": 100, "clean": "name"},
     "status": {"type": "choice", "choices": "status", "default": Status.PRESENT.value},
     "status_year": {"type": "integer", "check": "status_year"},
     "disability": {"type": "choice", "choices": "disability", "default": Disability.NONE.value},
     **{name: {"type": "integer", "check": "milestone"} for name in MILESTONES},
     "highest_grade_completed": {"type": "integer", "default": 0},
-    "literacy_stage": {"type": "integer", "default": 0, "one_of": [0, 1, 2], "message": "literacy_stage"},
+    "literacy_stage": {
+        "type": "integer",
+        "default": 0,
+        "one_of": [0, 1, 2],
+        "message": "literacy_stage",
+    },
     "dropped_out": {"type": "object", "message": "dropped_out_object"},
     "enrollment": {"type": "object", "message": "enrollment_object"},
 }
@@ -182,15 +208,31 @@ MEMBER_HEAD = Relation.HEAD.value  # exactly one per household
 FORM_BY_AGE = [
     {"ages": [0, 2], "levels": ["none"], "sections": []},
     {"ages": [3, 5], "levels": ["none", "preschool"], "sections": ["enrollment", "milestones"]},
-    {"ages": [6, 10], "levels": ["none", "preschool", "primary"], "sections": ["enrollment", "milestones", "schooling"]},
-    {"ages": [11, 14], "levels": ["none", "primary", "lower_secondary"],
-     "sections": ["enrollment", "milestones", "schooling", "dropped_out"]},
-    {"ages": [15, 18], "levels": ["none", "lower_secondary", "upper_secondary", "continuing_upper", "vocational"],
-     "sections": ["enrollment", "milestones", "schooling", "dropped_out", "literacy"]},
-    {"ages": [19, 35], "levels": ["none", "continuing_upper", "vocational", "higher"],
-     "sections": ["enrollment", "milestones", "schooling", "literacy"]},
-    {"ages": [36, 60], "levels": ["none", "continuing_upper", "vocational", "higher"],
-     "sections": ["milestones", "schooling", "literacy"]},
+    {
+        "ages": [6, 10],
+        "levels": ["none", "preschool", "primary"],
+        "sections": ["enrollment", "milestones", "schooling"],
+    },
+    {
+        "ages": [11, 14],
+        "levels": ["none", "primary", "lower_secondary"],
+        "sections": ["enrollment", "milestones", "schooling", "dropped_out"],
+    },
+    {
+        "ages": [15, 18],
+        "levels": ["none", "lower_secondary", "upper_secondary", "continuing_upper", "vocational"],
+        "sections": ["enrollment", "milestones", "schooling", "dropped_out", "literacy"],
+    },
+    {
+        "ages": [19, 35],
+        "levels": ["none", "continuing_upper", "vocational", "higher"],
+        "sections": ["enrollment", "milestones", "schooling", "literacy"],
+    },
+    {
+        "ages": [36, 60],
+        "levels": ["none", "continuing_upper", "vocational", "higher"],
+        "sections": ["milestones", "schooling", "literacy"],
+    },
     {"ages": [61, 200], "levels": ["none"], "sections": ["milestones", "schooling"]},
 ]
 # The milestones a form offers by age (a milestone can only be reached at MILESTONE_MIN_AGE).
@@ -229,7 +271,11 @@ def rules_spec() -> dict:
             "ethnicity": [{"value": code, "label": name} for code, name in ethnic_groups().items()],
         },
         "extra_keys": list(EXTRA_KEYS),
-        "household": {"fields": HOUSEHOLD_FIELDS, "keys": list(HOUSEHOLD_KEYS), "max_members": MAX_MEMBERS},
+        "household": {
+            "fields": HOUSEHOLD_FIELDS,
+            "keys": list(HOUSEHOLD_KEYS),
+            "max_members": MAX_MEMBERS,
+        },
         "visit": {"date_years": list(VISIT_DATE_YEARS)},
         "member": {
             "fields": MEMBER_FIELDS,
@@ -246,7 +292,9 @@ def rules_spec() -> dict:
         "dropped_out": {"fields": DROPPED_OUT_FIELDS, "grades": list(DROPPED_OUT_GRADES)},
         "enrollment": {
             "fields": ENROLLMENT_FIELDS,
-            "level_grades": {level: list(grades) if grades else None for level, grades in LEVEL_GRADES.items()},
+            "level_grades": {
+                level: list(grades) if grades else None for level, grades in LEVEL_GRADES.items()
+            },
             "not_enrolled": NOT_ENROLLED,
         },
         "form": {"by_age": FORM_BY_AGE, "milestone_from_age": MILESTONE_FROM_AGE},

@@ -26,7 +26,9 @@ def next_seqs(count: int = 1) -> list[int]:
     """``count`` new sequence values; call inside the writing transaction."""
     if count <= 0:
         return []
-    assert connection.in_atomic_block, "sequence values must be taken inside the writing transaction"
+    assert connection.in_atomic_block, (
+        "sequence values must be taken inside the writing transaction"
+    )
     pool = getattr(connection, "_pcgd_seq_pool", None)
     if pool is not None:
         if len(pool.values) < count:

@@ -61,7 +61,9 @@ class HouseholdWire(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, required=False)
     visit = VisitWire(allow_null=True, required=False)
     members = MemberWire(many=True)
-    version = serializers.IntegerField(required=False, help_text="send the version you edited; a stale one is a 409")
+    version = serializers.IntegerField(
+        required=False, help_text="send the version you edited; a stale one is a 409"
+    )
 
 
 class HouseholdListFilter(serializers.Serializer):

@@ -25,7 +25,14 @@ def clean_name(text: str) -> str:
 
 # The Vietnamese alphabet order, then the tones: a < ă < â < b … d < đ …
 _ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
-_TONES = {"": 0, "\u0300": 2, "\u0309": 3, "\u0303": 4, "\u0301": 5, "\u0323": 6}  # ngang, huyền, hỏi, ngã, sắc, nặng
+_TONES = {
+    "": 0,
+    "\u0300": 2,
+    "\u0309": 3,
+    "\u0303": 4,
+    "\u0301": 5,
+    "\u0323": 6,
+}  # ngang, huyền, hỏi, ngã, sắc, nặng
 
 
 def _letter_key(ch: str) -> tuple[int, int]:

@@ -71,7 +71,15 @@ class _Reader:
     def error(self, key: str, text: str) -> None:
         self.errors.add(self.path(key), text)
 
-    def text(self, key: str, *, max_length: int, required: bool = False, default: str = "", clean: str | None = None) -> str:
+    def text(
+        self,
+        key: str,
+        *,
+        max_length: int,
+        required: bool = False,
+        default: str = "",
+        clean: str | None = None,
+    ) -> str:
         value = self.data.get(key)
         if value is None:
             value = default
@@ -97,7 +105,9 @@ class _Reader:
             return default
         return value
 
-    def integer(self, key: str, *, required: bool = False, default: int | None = None) -> int | None:
+    def integer(
+        self, key: str, *, required: bool = False, default: int | None = None
+    ) -> int | None:
         value = self.data.get(key)
         if value is None or value == "":
             if required:
@@ -129,18 +139,30 @@ class _Reader:
             return self.choice(key, CHOICES[spec["choices"]], default=spec.get("default"))
         if kind == "text":
             return self._checked_text(key, spec)
-        value = self.integer(key, required=spec.get("required", False), default=_resolve(spec.get("default"), round_year))
+        value = self.integer(
+            key,
+            required=spec.get("required", False),
+            default=_resolve(spec.get("default"), round_year),
+        )
         if value is not None and "range" in spec and "check" not in spec:
             low, high, key_, params = spec["range"]
             if not _resolve(low, round_year) <= value <= _resolve(high, round_year):
-                self.error(key, message(key_) % {name: _resolve(v, round_year) for name, v in params.items()})
+                self.error(
+                    key,
+                    message(key_) % {name: _resolve(v, round_year) for name, v in params.items()},
+                )
                 value = None
         if "one_of" in spec and value not in spec["one_of"]:
             self.error(key, message(spec["message"]))
         return value
 
     def _checked_text(self, key: str, spec: dict) -> str:
-        value = self.text(key, max_length=spec["max_length"], required=spec.get("required", False), clean=spec.get("clean"))
+        value = self.text(
+            key,
+            max_length=spec["max_length"],
+            required=spec.get("required", False),
+            clean=spec.get("clean"),
+        )
         for char in spec.get("remove", ""):
             value = value.replace(char, "")
         if value and "pattern" in spec and not _pattern(spec["pattern"]).match(value):
@@ -150,7 +172,9 @@ class _Reader:
         return value
 
 
-def _check_unknown_keys(data: dict, allowed, errors: Errors, prefix: str, extra: tuple = ()) -> None:
+def _check_unknown_keys(
+    data: dict, allowed, errors: Errors, prefix: str, extra: tuple = ()
+) -> None:
     for key in data:
         if key not in allowed and key not in extra:
             errors.add(f"{prefix}{key}", message("unknown_field"))
@@ -212,10 +236,16 @@ def _check_milestone_order(r: _Reader, member: dict) -> None:
     order = [k for k in rules.MILESTONE_ORDER if member[k] is not None]
     for earlier, later in zip(order, order[1:], strict=False):
         if member[earlier] >= member[later] and not r.errors.has(r.path(later)):
-            r.error(later, message("milestone_order") % {"field": MILESTONE_LABELS[earlier], "year": member[earlier]})
+            r.error(
+                later,
+                message("milestone_order")
+                % {"field": MILESTONE_LABELS[earlier], "year": member[earlier]},
+            )
 
 
-def _parse_dropped_out(reader: _Reader, birth_year: int | None, round_year: int) -> tuple[int | None, int | None]:
+def _parse_dropped_out(
+    reader: _Reader, birth_year: int | None, round_year: int
+) -> tuple[int | None, int | None]:
     value = reader.data.get("dropped_out")
     if value is None:
         return None, None
@@ -256,7 +286,8 @@ def _parse_enrollment(reader: _Reader, round_year: int) -> dict | None:
         elif allowed is not None and grade not in allowed:
             sub.error(
                 "grade",
-                message("level_grade_range") % {"level": Level(level).label, "a": min(allowed), "b": max(allowed)},
+                message("level_grade_range")
+                % {"level": Level(level).label, "a": min(allowed), "b": max(allowed)},
             )
     school = sub.field("school", fields["school"], round_year)
     return {"round": round_year, "level": level, "grade": grade, "school": school}
@@ -282,7 +313,9 @@ def _parse_member(data: Any, index: int, *, round_year: int, errors: Errors) -> 
             _check_milestone(r, member, key, round_year)
     _check_milestone_order(r, member)
     _check_grade_completed(r, member)
-    member["dropped_out_grade"], member["dropped_out_year"] = _parse_dropped_out(r, member["birth_year"], round_year)
+    member["dropped_out_grade"], member["dropped_out_year"] = _parse_dropped_out(
+        r, member["birth_year"], round_year
+    )
     member["enrollment"] = _parse_enrollment(r, round_year)
     _check_enrolled_status(r, member)
     return member
@@ -296,8 +329,14 @@ def _check_status_year(r: _Reader, member: dict, round_year: int) -> None:
         r.error("status_year", message("status_year_required"))
     elif status == rules.STATUS_WITHOUT_YEAR and year is not None:
         r.error("status_year", message("status_year_present"))
-    elif year is not None and member["birth_year"] is not None and not member["birth_year"] <= year <= round_year:
-        r.error("status_year", message("year_between") % {"a": member["birth_year"], "b": round_year})
+    elif (
+        year is not None
+        and member["birth_year"] is not None
+        and not member["birth_year"] <= year <= round_year
+    ):
+        r.error(
+            "status_year", message("year_between") % {"a": member["birth_year"], "b": round_year}
+        )
 
 
 def _check_grade_completed(r: _Reader, member: dict) -> None:
@@ -316,7 +355,11 @@ def _check_grade_completed(r: _Reader, member: dict) -> None:
 
 def _check_enrolled_status(r: _Reader, member: dict) -> None:
     enrollment = member["enrollment"]
-    if enrollment and enrollment["level"] not in (None, rules.NOT_ENROLLED) and member["status"] in rules.GONE_STATUSES:
+    if (
+        enrollment
+        and enrollment["level"] not in (None, rules.NOT_ENROLLED)
+        and member["status"] in rules.GONE_STATUSES
+    ):
         r.error("enrollment", message("enrolled_gone"))
 
 
@@ -327,7 +370,9 @@ def _check_members(members: list, errors: Errors) -> None:
             if member["id"] in seen:
                 errors.add(f"members.{index}.id", message("member_twice"))
             seen.add(member["id"])
-    warning = head_count_warning([m["relation"] for m in members if m], complete=all(m for m in members))
+    warning = head_count_warning(
+        [m["relation"] for m in members if m], complete=all(m for m in members)
+    )
     if warning:
         errors.add("members", warning)
 
@@ -353,7 +398,9 @@ def validate_household(data: Any, *, round_year: int) -> tuple[dict, Errors]:
     elif len(raw_members) > MAX_MEMBERS:
         errors.add("members", message("members_max") % {"n": MAX_MEMBERS})
         raw_members = []
-    members = [_parse_member(m, i, round_year=round_year, errors=errors) for i, m in enumerate(raw_members)]
+    members = [
+        _parse_member(m, i, round_year=round_year, errors=errors) for i, m in enumerate(raw_members)
+    ]
     _check_members(members, errors)
     clean["members"] = members
     return clean, errors
@@ -380,7 +427,9 @@ def validate_member(data: Any, *, round_year: int) -> tuple[dict, Errors]:
     unprefixed = Errors()
     for path, messages in errors.by_field.items():
         for text in messages:
-            unprefixed.add(path.removeprefix("members.0.") if path != "members.0" else "non_field_errors", text)
+            unprefixed.add(
+                path.removeprefix("members.0.") if path != "members.0" else "non_field_errors", text
+            )
     return member or {}, unprefixed
 
 

@@ -3,10 +3,26 @@
 from surveys.models import Enrollment, Household, Resident, Visit
 
 RESIDENT_COLUMNS = (
-    "full_name", "sex", "birth_year", "birth_month", "birth_day", "ethnicity", "relation", "national_id",
-    "guardian_name", "status", "status_year", "disability", "preschool_completed_year", "primary_completed_year",
-    "lower_secondary_graduated_year", "upper_secondary_graduated_year", "highest_grade_completed", "literacy_stage",
-    "dropped_out_grade", "dropped_out_year",
+    "full_name",
+    "sex",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "ethnicity",
+    "relation",
+    "national_id",
+    "guardian_name",
+    "status",
+    "status_year",
+    "disability",
+    "preschool_completed_year",
+    "primary_completed_year",
+    "lower_secondary_graduated_year",
+    "upper_secondary_graduated_year",
+    "highest_grade_completed",
+    "literacy_stage",
+    "dropped_out_grade",
+    "dropped_out_year",
 )
 HOUSEHOLD_COLUMNS = ("number", "address", "residence", "phone", "note")
 
@@ -14,7 +30,12 @@ HOUSEHOLD_COLUMNS = ("number", "address", "residence", "phone", "note")
 def enrollment_to_wire(enrollment: Enrollment | None) -> dict | None:
     if enrollment is None:
         return None
-    return {"round": enrollment.round_id, "level": enrollment.level, "grade": enrollment.grade, "school": enrollment.school}
+    return {
+        "round": enrollment.round_id,
+        "level": enrollment.level,
+        "grade": enrollment.grade,
+        "school": enrollment.school,
+    }
 
 
 def visit_to_wire(visit: Visit | None) -> dict | None:
@@ -37,7 +58,9 @@ def member_values_to_wire(values: dict) -> dict:
     return wire
 
 
-def resident_to_wire(resident: Resident, *, enrollment: Enrollment | None, with_version: bool = False) -> dict:
+def resident_to_wire(
+    resident: Resident, *, enrollment: Enrollment | None, with_version: bool = False
+) -> dict:
     values = {key: getattr(resident, key) for key in RESIDENT_COLUMNS}
     values["id"] = resident.id
     values["enrollment"] = enrollment_to_wire(enrollment)
@@ -55,7 +78,9 @@ def household_to_wire(household: Household, *, round_year: int, with_version: bo
     """
     members = getattr(household, "current_members", None)
     if members is None:
-        members = list(household.members.filter(deleted_at__isnull=True).order_by("position", "created_at"))
+        members = list(
+            household.members.filter(deleted_at__isnull=True).order_by("position", "created_at")
+        )
     wire = _household_fields(household, round_year=round_year)
     wire["members"] = [_member_wire(m, round_year, with_version) for m in members]
     if with_version:
@@ -67,7 +92,9 @@ def _member_wire(resident: Resident, round_year: int, with_version: bool) -> dic
     enrollments = getattr(resident, "round_enrollments", None)
     if enrollments is None:
         enrollments = list(resident.enrollments.filter(round_id=round_year))
-    return resident_to_wire(resident, enrollment=enrollments[0] if enrollments else None, with_version=with_version)
+    return resident_to_wire(
+        resident, enrollment=enrollments[0] if enrollments else None, with_version=with_version
+    )
 
 
 def household_record(household: Household, *, round_year: int) -> dict:
@@ -101,7 +128,9 @@ def resident_record(resident: Resident, *, round_year: int) -> dict:
     enrollments = getattr(resident, "round_enrollments", None)
     if enrollments is None:
         enrollments = list(resident.enrollments.filter(round_id=round_year))
-    wire = resident_to_wire(resident, enrollment=enrollments[0] if enrollments else None, with_version=True)
+    wire = resident_to_wire(
+        resident, enrollment=enrollments[0] if enrollments else None, with_version=True
+    )
     wire["household"] = str(resident.household_id)
     wire["deleted"] = resident.deleted_at is not None
     return wire

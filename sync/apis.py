@@ -39,7 +39,9 @@ class PayloadTooLarge(DomainError):
 
 def _read_push(request) -> dict:
     length = request.META.get("CONTENT_LENGTH")
-    too_big = _("At most %(ops)d operations and 2 MB per request: send the rest in another batch.") % {"ops": MAX_OPS}
+    too_big = _(
+        "At most %(ops)d operations and 2 MB per request: send the rest in another batch."
+    ) % {"ops": MAX_OPS}
     if length and length.isdigit() and int(length) > MAX_BYTES:
         raise PayloadTooLarge(too_big)
     try:
@@ -60,7 +62,11 @@ def _read_push(request) -> dict:
     except ValueError:
         errors["device"] = [_("Must be a UUID.")]
     round_year = payload.get("round")
-    if round_year is not None and (isinstance(round_year, bool) or not isinstance(round_year, int) or not 1900 <= round_year <= 2200):
+    if round_year is not None and (
+        isinstance(round_year, bool)
+        or not isinstance(round_year, int)
+        or not 1900 <= round_year <= 2200
+    ):
         errors["round"] = [_("Must be a school year such as 2025.")]
     if not isinstance(payload.get("ops"), list):
         errors["ops"] = [_("Must be a list.")]
@@ -83,8 +89,11 @@ class PushApi(APIView):
     def post(self, request):
         payload = _read_push(request)
         reply = services.push(
-            user=request.user, device_id=payload["device"], round_year=payload.get("round") or round_current(),
-            raw_ops=payload["ops"], user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            user=request.user,
+            device_id=payload["device"],
+            round_year=payload.get("round") or round_current(),
+            raw_ops=payload["ops"],
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(reply)
 
@@ -100,14 +109,22 @@ class PullApi(APIView):
         device = None
         if params.validated_data.get("device"):
             device = services.device_for(
-                device_id=params.validated_data["device"], user=request.user,
+                device_id=params.validated_data["device"],
+                user=request.user,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         reply = selectors.pull(
-            user=request.user, device=device, cursor=params.validated_data["cursor"],
-            limit=params.validated_data["limit"], round_year=params.validated_data.get("round") or round_current(),
+            user=request.user,
+            device=device,
+            cursor=params.validated_data["cursor"],
+            limit=params.validated_data["limit"],
+            round_year=params.validated_data.get("round") or round_current(),
         )
-        people = sum(1 for change in reply["changes"] if change.get("entity") == "resident" and not change.get("deleted"))
+        people = sum(
+            1
+            for change in reply["changes"]
+            if change.get("entity") == "resident" and not change.get("deleted")
+        )
         if people:
             record(user=request.user, action="sync.pull", area=scope_area(user=request.user), target="api:sync/pull",
                    count=people, details={"cursor": reply["cursor"]}, request=request)  # fmt: skip
@@ -120,16 +137,25 @@ class ConflictListApi(APIView):
     def get(self, request):
         params = ConflictFilter(data=request.query_params)
         params.is_valid(raise_exception=True)
-        conflicts = selectors.conflicts_visible(user=request.user).select_related("village", "user", "resolved_by")
+        conflicts = selectors.conflicts_visible(user=request.user).select_related(
+            "village", "user", "resolved_by"
+        )
         if params.validated_data.get("status"):
             conflicts = conflicts.filter(status=params.validated_data["status"])
         paginator = Pagination()
         page = paginator.paginate_queryset(conflicts.order_by("-created_at"), request, view=self)
-        return paginator.get_paginated_response(for_user(ConflictOutput(page, many=True).data, user=request.user))
+        return paginator.get_paginated_response(
+            for_user(ConflictOutput(page, many=True).data, user=request.user)
+        )
 
 
 def _conflict_for(request, conflict_id):
-    conflict = selectors.conflicts_visible(user=request.user).select_related("village", "user", "resolved_by").filter(pk=conflict_id).first()
+    conflict = (
+        selectors.conflicts_visible(user=request.user)
+        .select_related("village", "user", "resolved_by")
+        .filter(pk=conflict_id)
+        .first()
+    )
     if conflict is None:
         raise NotFound()
     return conflict
@@ -138,12 +164,19 @@ def _conflict_for(request, conflict_id):
 class ConflictDetailApi(APIView):
     @extend_schema(responses={200: ConflictOutput, **ERRORS})
     def get(self, request, conflict_id):
-        return Response(for_user(ConflictOutput(_conflict_for(request, conflict_id)).data, user=request.user))
+        return Response(
+            for_user(ConflictOutput(_conflict_for(request, conflict_id)).data, user=request.user)
+        )
 
 
 class ConflictResolveApi(APIView):
-    @extend_schema(request=ResolveInput, responses={200: ConflictOutput, **ERRORS, 409: OpenApiResponse(ErrorOutput)})
+    @extend_schema(
+        request=ResolveInput,
+        responses={200: ConflictOutput, **ERRORS, 409: OpenApiResponse(ErrorOutput)},
+    )
     def post(self, request, conflict_id):
         conflict = _conflict_for(request, conflict_id)
         resolved = conflict_resolve(conflict=conflict, body=request.data, user=request.user)
-        return Response(for_user(ConflictOutput(_conflict_for(request, resolved.pk)).data, user=request.user))
+        return Response(
+            for_user(ConflictOutput(_conflict_for(request, resolved.pk)).data, user=request.user)
+        )

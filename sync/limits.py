@@ -47,7 +47,9 @@ def _log_cache_down(exc: Exception) -> None:
     now = time.monotonic()
     if now - _cache_down_logged[0] >= 60:
         _cache_down_logged[0] = now
-        logger.warning("sync rate limit skipped: the cache is unavailable (%s)", exc.__class__.__name__)
+        logger.warning(
+            "sync rate limit skipped: the cache is unavailable (%s)", exc.__class__.__name__
+        )
 
 
 class _Counter:
@@ -73,9 +75,13 @@ IN_FLIGHT = _Counter()
 def overloaded_response() -> HttpResponse:
     retry_after = random.randint(5, 30)  # noqa: S311 - jitter, not security
     with translation.override(settings.LANGUAGE_CODE):
-        message = _("The server is busy; your changes are safe on the phone and will be sent again shortly.")
+        message = _(
+            "The server is busy; your changes are safe on the phone and will be sent again shortly."
+        )
     response = HttpResponse(
-        json.dumps({"message": message, "errors": {}}, ensure_ascii=False), status=503, content_type="application/json"
+        json.dumps({"message": message, "errors": {}}, ensure_ascii=False),
+        status=503,
+        content_type="application/json",
     )
     response["Retry-After"] = str(retry_after)
     return response

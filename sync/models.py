@@ -13,7 +13,9 @@ class Device(models.Model):
     """A phone (or browser profile) that syncs; its id is made on the device."""
 
     id = models.UUIDField(primary_key=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices"
+    )
     user_agent = models.CharField(max_length=200, blank=True, default="")
     first_seen_at = models.DateTimeField(auto_now_add=True)
     last_push_at = models.DateTimeField(null=True, blank=True)
@@ -43,12 +45,16 @@ class OpLog(models.Model):
 
     op_id = models.UUIDField(primary_key=True)
     device = models.ForeignKey(Device, null=True, on_delete=models.SET_NULL, related_name="ops")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=32)
     entity_id = models.UUIDField(null=True)
     status = models.CharField(max_length=16, choices=OpStatus.choices)
     result = models.JSONField()
-    device_at = models.BigIntegerField(null=True)  # the op's "at" (device clock, ms), orders one device's edits
+    device_at = models.BigIntegerField(
+        null=True
+    )  # the op's "at" (device clock, ms), orders one device's edits
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -86,7 +92,9 @@ class Conflict(models.Model):
     mine = models.JSONField(default=dict)  # the phone's whole change (data of the operation)
     op_id = models.UUIDField()
     device = models.ForeignKey(Device, null=True, on_delete=models.SET_NULL, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     resolution = models.JSONField(null=True, blank=True)
     resolved_by = models.ForeignKey(

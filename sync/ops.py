@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-KINDS = ("household.upsert", "household.delete", "resident.upsert", "resident.delete", "visit.record")
+KINDS = (
+    "household.upsert",
+    "household.delete",
+    "resident.upsert",
+    "resident.delete",
+    "visit.record",
+)
 MAX_OPS = 200
 MAX_BYTES = 2 * 1024 * 1024
 OP_KEYS = {"op_id", "kind", "entity_id", "base_version", "base", "data", "at", "reason"}
@@ -43,8 +49,12 @@ class Result:
 
     def as_dict(self) -> dict:
         return {
-            "op_id": self.op_id, "status": self.status, "version": self.version,
-            "errors": self.errors, "server": self.server, **self.extra,
+            "op_id": self.op_id,
+            "status": self.status,
+            "version": self.version,
+            "errors": self.errors,
+            "server": self.server,
+            **self.extra,
         }
 
 
@@ -58,9 +68,16 @@ def _uuid(value) -> uuid.UUID | None:
 def parse_op(raw) -> tuple[Op | None, Result | None]:
     """An Op, or the rejected Result explaining what is wrong with the envelope."""
     if not isinstance(raw, dict):
-        return None, Result(op_id=None, status="rejected", errors={"non_field_errors": [_("An operation must be an object.")]}, final=False)
+        return None, Result(
+            op_id=None,
+            status="rejected",
+            errors={"non_field_errors": [_("An operation must be an object.")]},
+            final=False,
+        )
     op_id = _uuid(raw.get("op_id"))
-    shown_id = str(op_id) if op_id else (raw.get("op_id") if isinstance(raw.get("op_id"), str) else None)
+    shown_id = (
+        str(op_id) if op_id else (raw.get("op_id") if isinstance(raw.get("op_id"), str) else None)
+    )
     errors: dict[str, list[str]] = {}
     if op_id is None:
         errors["op_id"] = [_("Must be a UUID.")]
@@ -70,7 +87,9 @@ def parse_op(raw) -> tuple[Op | None, Result | None]:
     if entity_id is None:
         errors["entity_id"] = [_("Must be a UUID.")]
     base_version = raw.get("base_version")
-    if base_version is not None and (isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 1):
+    if base_version is not None and (
+        isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 1
+    ):
         errors["base_version"] = [_("Must be null or a version number (1 or more).")]
     for key in ("base", "data"):
         if raw.get(key) is not None and not isinstance(raw.get(key), dict):
@@ -86,8 +105,14 @@ def parse_op(raw) -> tuple[Op | None, Result | None]:
         # A malformed envelope is not recorded: the same op_id may come back corrected.
         return None, Result(op_id=shown_id, status="rejected", errors=errors, final=False)
     op = Op(
-        op_id=op_id, kind=raw["kind"], entity_id=entity_id, base_version=base_version,
-        base=raw.get("base") or {}, data=raw.get("data") or {}, at=at, reason=(raw.get("reason") or "")[:500],
+        op_id=op_id,
+        kind=raw["kind"],
+        entity_id=entity_id,
+        base_version=base_version,
+        base=raw.get("base") or {},
+        data=raw.get("data") or {},
+        at=at,
+        reason=(raw.get("reason") or "")[:500],
         size=len(json.dumps(raw, ensure_ascii=False)),
     )
     return op, None

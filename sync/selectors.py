@@ -12,20 +12,36 @@ from sync.models import Conflict, Device
 
 
 def villages_in_scope(*, user) -> dict[int, str]:
-    return dict(Area.objects.filter(scope_q(user=user, path_field="path"), kind=AreaKind.VILLAGE).values_list("id", "code"))
+    return dict(
+        Area.objects.filter(
+            scope_q(user=user, path_field="path"), kind=AreaKind.VILLAGE
+        ).values_list("id", "code")
+    )
 
 
-def _households(*, user, cursor: int, watermark: int, limit: int, round_year: int) -> list[Household]:
-    queryset = Household.objects.filter(scope_q(user=user, path_field="village__path"), seq__gt=cursor, seq__lte=watermark)
-    visits = Prefetch("visits", queryset=Visit.objects.filter(round_id=round_year), to_attr="round_visits")
+def _households(
+    *, user, cursor: int, watermark: int, limit: int, round_year: int
+) -> list[Household]:
+    queryset = Household.objects.filter(
+        scope_q(user=user, path_field="village__path"), seq__gt=cursor, seq__lte=watermark
+    )
+    visits = Prefetch(
+        "visits", queryset=Visit.objects.filter(round_id=round_year), to_attr="round_visits"
+    )
     return list(queryset.select_related("village").prefetch_related(visits).order_by("seq")[:limit])
 
 
 def _residents(*, user, cursor: int, watermark: int, limit: int, round_year: int) -> list[Resident]:
     queryset = Resident.objects.filter(
-        scope_q(user=user, path_field="household__village__path"), seq__gt=cursor, seq__lte=watermark
+        scope_q(user=user, path_field="household__village__path"),
+        seq__gt=cursor,
+        seq__lte=watermark,
     )
-    enrollments = Prefetch("enrollments", queryset=Enrollment.objects.filter(round_id=round_year), to_attr="round_enrollments")
+    enrollments = Prefetch(
+        "enrollments",
+        queryset=Enrollment.objects.filter(round_id=round_year),
+        to_attr="round_enrollments",
+    )
     return list(queryset.prefetch_related(enrollments).order_by("seq")[:limit])
 
 
@@ -34,32 +50,58 @@ def _entry(record, *, round_year: int) -> dict:
         data, entity = household_record(record, round_year=round_year), "household"
     else:
         data, entity = resident_record(record, round_year=round_year), "resident"
-    return {"seq": record.seq, "entity": entity, "id": str(record.pk), "deleted": data["deleted"], "version": record.version, "data": data}
+    return {
+        "seq": record.seq,
+        "entity": entity,
+        "id": str(record.pk),
+        "deleted": data["deleted"],
+        "version": record.version,
+        "data": data,
+    }
 
 
 def _scope_tombstones(*, village_ids: set[int]) -> list[dict]:
     households = Household.objects.filter(village_id__in=village_ids).values_list("id", flat=True)
-    return [{"entity": "household", "id": str(pk), "deleted": True, "reason": "scope"} for pk in households]
+    return [
+        {"entity": "household", "id": str(pk), "deleted": True, "reason": "scope"}
+        for pk in households
+    ]
 
 
 def _departures(*, user, villages: dict[int, str], after: int, upto: int) -> list[dict]:
     """Households moved out of the caller's villages, residents moved to households outside them."""
     codes = set(villages.values())
     tombstones = []
-    moves = Change.objects.filter(seq__gt=after, seq__lte=upto, entity__in=["household", "resident"])
-    for change in moves.filter(fields__has_key="village").filter(entity="household").values("entity_id", "fields"):
+    moves = Change.objects.filter(
+        seq__gt=after, seq__lte=upto, entity__in=["household", "resident"]
+    )
+    for change in (
+        moves.filter(fields__has_key="village")
+        .filter(entity="household")
+        .values("entity_id", "fields")
+    ):
         old, new = change["fields"]["village"]
         if old in codes and new not in codes:
-            tombstones.append({"entity": "household", "id": str(change["entity_id"]), "deleted": True, "reason": "scope"})
+            tombstones.append(
+                {
+                    "entity": "household",
+                    "id": str(change["entity_id"]),
+                    "deleted": True,
+                    "reason": "scope",
+                }
+            )
     resident_moves = [
         (change["entity_id"], change["fields"]["household"][1])
-        for change in moves.filter(fields__has_key="household").filter(entity="resident").values("entity_id", "fields")
+        for change in moves.filter(fields__has_key="household")
+        .filter(entity="resident")
+        .values("entity_id", "fields")
     ]
     if resident_moves:
         visible = {
             str(pk)
             for pk in Household.objects.filter(
-                scope_q(user=user, path_field="village__path"), pk__in={new for _id, new in resident_moves}
+                scope_q(user=user, path_field="village__path"),
+                pk__in={new for _id, new in resident_moves},
             ).values_list("pk", flat=True)
         }
         tombstones += [
@@ -88,8 +130,12 @@ def pull(*, user, device: Device | None, cursor: int, limit: int, round_year: in
             tombstones = _scope_tombstones(village_ids=before - set(villages))
         device.villages = sorted(villages)
         device.last_pull_at = timezone.now()
-    households = _households(user=user, cursor=cursor, watermark=watermark, limit=limit, round_year=round_year)
-    residents = _residents(user=user, cursor=cursor, watermark=watermark, limit=limit, round_year=round_year)
+    households = _households(
+        user=user, cursor=cursor, watermark=watermark, limit=limit, round_year=round_year
+    )
+    residents = _residents(
+        user=user, cursor=cursor, watermark=watermark, limit=limit, round_year=round_year
+    )
     records = sorted([*households, *residents], key=lambda record: record.seq)
     page = records[:limit]
     more = len(records) > limit or len(households) == limit or len(residents) == limit

@@ -12,8 +12,12 @@ class OpInput(serializers.Serializer):
     base_version = serializers.IntegerField(allow_null=True, min_value=1)
     base = serializers.DictField(required=False, help_text="the fields as last pulled")
     data = serializers.DictField(help_text="the changed fields (wire format names)")
-    at = serializers.IntegerField(required=False, help_text="device time of the edit (ms), orders one device's edits")
-    reason = serializers.CharField(required=False, max_length=500, help_text="why: needed after the commune's sign-off")
+    at = serializers.IntegerField(
+        required=False, help_text="device time of the edit (ms), orders one device's edits"
+    )
+    reason = serializers.CharField(
+        required=False, max_length=500, help_text="why: needed after the commune's sign-off"
+    )
 
 
 class PushInput(serializers.Serializer):
@@ -30,9 +34,12 @@ class OpResultOutput(serializers.Serializer):
     server = serializers.DictField(allow_null=True)
     conflict_id = serializers.UUIDField(required=False)
     warnings = serializers.DictField(required=False)
-    retry = serializers.BooleanField(required=False, help_text="not recorded: send the same operation again later")
+    retry = serializers.BooleanField(
+        required=False, help_text="not recorded: send the same operation again later"
+    )
     signed_off = serializers.BooleanField(
-        required=False, help_text="the commune is signed off: kept on the phone until reopened or sent with a reason"
+        required=False,
+        help_text="the commune is signed off: kept on the phone until reopened or sent with a reason",
     )
 
 
@@ -81,7 +88,9 @@ class ConflictOutput(serializers.Serializer):
     user = serializers.CharField(source="user.username", allow_null=True, default=None)
     status = serializers.CharField()
     resolution = serializers.JSONField(allow_null=True)
-    resolved_by = serializers.CharField(source="resolved_by.username", allow_null=True, default=None)
+    resolved_by = serializers.CharField(
+        source="resolved_by.username", allow_null=True, default=None
+    )
     resolved_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
@@ -91,6 +100,12 @@ class ConflictFilter(serializers.Serializer):
 
 
 class ResolveInput(serializers.Serializer):
-    fields = serializers.DictField(required=False, help_text='{field: "mine" | "theirs" | {"value": …}}')
-    choice = serializers.ChoiceField(choices=["mine", "theirs"], required=False, help_text="for delete conflicts")
-    reason = serializers.CharField(required=False, max_length=500, help_text="why: needed after the commune's sign-off")
+    fields = serializers.DictField(
+        required=False, help_text='{field: "mine" | "theirs" | {"value": …}}'
+    )
+    choice = serializers.ChoiceField(
+        choices=["mine", "theirs"], required=False, help_text="for delete conflicts"
+    )
+    reason = serializers.CharField(
+        required=False, max_length=500, help_text="why: needed after the commune's sign-off"
+    )

@@ -89,22 +89,34 @@ class Context:
     logged: dict = field(default_factory=dict)  # op_id → OpLog of the operations of this batch
     villages: dict = field(default_factory=dict)  # village code → (village, errors) for this user
     fresh: dict = field(default_factory=dict)  # household id → Fresh
-    absent: dict = field(default_factory=dict)  # kind → ids its upserts name that the database lacked at the start
+    absent: dict = field(
+        default_factory=dict
+    )  # kind → ids its upserts name that the database lacked at the start
     communes: set = field(default_factory=set)  # communes changed by the operations applied so far
     op_communes: set = field(default_factory=set)  # those of the operation being applied
     op_changes: list = field(default_factory=list)  # the Change rows of the operation being applied
     changes: list = field(default_factory=list)  # Change rows of applied operations, to insert
     logs: list = field(default_factory=list)  # OpLog rows of final results, to insert
     concerned: set = field(default_factory=set)  # the records those Change rows are about
-    signoffs: dict = field(default_factory=dict)  # (commune id, round) → signed off? asked once per batch
+    signoffs: dict = field(
+        default_factory=dict
+    )  # (commune id, round) → signed off? asked once per batch
 
     @property
     def source(self) -> str:
         return f"sync:{self.device.pk}"
 
     def recording(self, op: Op):
-        return recording(user=self.user, source=self.source, round_year=self.round_year, op_id=op.op_id,
-                         stale=self.op_communes, pending=self.op_changes, reason=op.reason, signoffs=self.signoffs)
+        return recording(
+            user=self.user,
+            source=self.source,
+            round_year=self.round_year,
+            op_id=op.op_id,
+            stale=self.op_communes,
+            pending=self.op_changes,
+            reason=op.reason,
+            signoffs=self.signoffs,
+        )
 
     def keep(self, logged: OpLog) -> None:
         """An operation's final result (and, applied, its changes): inserted with the next flush."""
@@ -123,7 +135,9 @@ class Context:
 
 def device_for(*, device_id, user, user_agent: str = "") -> Device:
     """The device row (made on first contact); a device handed to another user follows them."""
-    device, created = Device.objects.get_or_create(pk=device_id, defaults={"user": user, "user_agent": user_agent[:200]})
+    device, created = Device.objects.get_or_create(
+        pk=device_id, defaults={"user": user, "user_agent": user_agent[:200]}
+    )
     if not created and device.user_id != user.pk:
         device.user, device.villages = user, None
         device.save(update_fields=["user", "villages"])
@@ -179,12 +193,22 @@ def _announce_seen(*, ctx: Context, results: list) -> None:
         if result is not None:
             key = "retry" if result.extra.get("retry") else result.status
             counts[key] = counts.get(key, 0) + 1
-    publish_on_commit(codes, {
-        "type": "sync.seen", "user": ctx.user.username, "device": str(ctx.device.pk), "round": ctx.round_year,
-        "at": timezone.now().isoformat(), "ops": len(results), "applied": counts.get("applied", 0),
-        "duplicate": counts.get("duplicate", 0), "conflict": counts.get("conflict", 0),
-        "rejected": counts.get("rejected", 0), "retry": counts.get("retry", 0),
-    })
+    publish_on_commit(
+        codes,
+        {
+            "type": "sync.seen",
+            "user": ctx.user.username,
+            "device": str(ctx.device.pk),
+            "round": ctx.round_year,
+            "at": timezone.now().isoformat(),
+            "ops": len(results),
+            "applied": counts.get("applied", 0),
+            "duplicate": counts.get("duplicate", 0),
+            "conflict": counts.get("conflict", 0),
+            "rejected": counts.get("rejected", 0),
+            "retry": counts.get("retry", 0),
+        },
+    )
 
 
 def _lock_ops(op_ids: list) -> dict:
@@ -215,17 +239,31 @@ def _absent(ops: list[Op]) -> dict:
     absent = {}
     for kind, model in (("household.upsert", Household), ("resident.upsert", Resident)):
         ids = {op.entity_id for op in ops if op.kind == kind}
-        absent[kind] = ids - set(model.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+        absent[kind] = (
+            ids - set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            if ids
+            else set()
+        )
     return absent
 
 
 def _replayed(logged: OpLog) -> Result:
-    result = json.loads(json.dumps(logged.result))  # as read back from the database (also for this batch's own)
+    result = json.loads(
+        json.dumps(logged.result)
+    )  # as read back from the database (also for this batch's own)
     status = "duplicate" if result.get("status") == "applied" else result.get("status")
-    extra = {k: v for k, v in result.items() if k not in ("op_id", "status", "version", "errors", "server")}
+    extra = {
+        k: v
+        for k, v in result.items()
+        if k not in ("op_id", "status", "version", "errors", "server")
+    }
     return Result(
-        op_id=str(logged.op_id), status=status, version=result.get("version"), errors=result.get("errors") or {},
-        server=result.get("server"), extra=extra,
+        op_id=str(logged.op_id),
+        status=status,
+        version=result.get("version"),
+        errors=result.get("errors") or {},
+        server=result.get("server"),
+        extra=extra,
     )
 
 
@@ -234,7 +272,9 @@ def op_process(*, op: Op, ctx: Context, last_try: bool) -> Result | None:
     logged = ctx.logged.get(op.op_id)
     if logged is not None:
         return _replayed(logged)
-    if op.entity_id in ctx.concerned and op.kind != "visit.record":  # it may read its record's history
+    if (
+        op.entity_id in ctx.concerned and op.kind != "visit.record"
+    ):  # it may read its record's history
         ctx.flush()
     ctx.op_communes.clear()
     ctx.op_changes.clear()
@@ -250,41 +290,76 @@ def op_process(*, op: Op, ctx: Context, last_try: bool) -> Result | None:
         ctx.fresh.clear()
         if not last_try:
             return None
-        return Result(op_id=str(op.op_id), status="rejected", errors=exc.errors, extra={"retry": True}, final=False)
+        return Result(
+            op_id=str(op.op_id),
+            status="rejected",
+            errors=exc.errors,
+            extra={"retry": True},
+            final=False,
+        )
     except SignedOff as exc:
         # The commune is signed off and the phone gave no reason: not recorded, so the phone
         # keeps the operation in its outbox and sends it again (applied once the commune is
         # reopened, or when sent with a reason). Nothing the surveyor entered is lost.
         ctx.fresh.clear()
-        return Result(op_id=str(op.op_id), status="rejected", errors=exc.errors,
-                      extra={"retry": True, "signed_off": True}, final=False)
+        return Result(
+            op_id=str(op.op_id),
+            status="rejected",
+            errors=exc.errors,
+            extra={"retry": True, "signed_off": True},
+            final=False,
+        )
     except DomainError as exc:
         ctx.fresh.clear()
-        result = Result(op_id=str(op.op_id), status="rejected", errors=exc.errors or {"non_field_errors": [exc.message]})
+        result = Result(
+            op_id=str(op.op_id),
+            status="rejected",
+            errors=exc.errors or {"non_field_errors": [exc.message]},
+        )
         ctx.keep(_record(op, ctx, result))
         return result
     except DatabaseError:
         ctx.fresh.clear()
         logger.exception("sync op %s failed", op.op_id)
         message = _("The server could not save this change now; it will be sent again.")
-        return Result(op_id=str(op.op_id), status="rejected", errors={"non_field_errors": [message]}, extra={"retry": True}, final=False)
+        return Result(
+            op_id=str(op.op_id),
+            status="rejected",
+            errors={"non_field_errors": [message]},
+            extra={"retry": True},
+            final=False,
+        )
 
 
 def _record(op: Op, ctx: Context, result: Result) -> OpLog:
     """The log row of a final result (unsaved: ``Context.flush`` inserts it)."""
     return OpLog(
-        op_id=op.op_id, device=ctx.device, user=ctx.user, kind=op.kind, entity_id=op.entity_id,
-        status=result.status, result=result.as_dict(), device_at=op.at,
+        op_id=op.op_id,
+        device=ctx.device,
+        user=ctx.user,
+        kind=op.kind,
+        entity_id=op.entity_id,
+        status=result.status,
+        result=result.as_dict(),
+        device_at=op.at,
     )
 
 
-def _fields_since(*, entity: str, entity_id, base_version: int, ctx: Context, op: Op) -> tuple[set, set]:
+def _fields_since(
+    *, entity: str, entity_id, base_version: int, ctx: Context, op: Op
+) -> tuple[set, set]:
     """Fields changed since ``base_version`` by an earlier edit of this phone (``mine``) and
     by a later edit of this phone (``theirs``, keep silently). Others' edits are in neither."""
     changes = list(
-        Change.objects.filter(entity=entity, entity_id=entity_id, version__gt=base_version).values("fields", "source", "op_id")
+        Change.objects.filter(entity=entity, entity_id=entity_id, version__gt=base_version).values(
+            "fields", "source", "op_id"
+        )
     )
-    ats = dict(OpLog.objects.filter(op_id__in=[c["op_id"] for c in changes if c["op_id"]]).values_list("op_id", "device_at"))
+    ats = dict(
+        OpLog.objects.filter(op_id__in=[c["op_id"] for c in changes if c["op_id"]]).values_list(
+            "op_id", "device_at"
+        )
+    )
     own_older, own_newer, others = set(), set(), set()
     for change in changes:
         names = set(change["fields"])
@@ -300,15 +375,21 @@ def _fields_since(*, entity: str, entity_id, base_version: int, ctx: Context, op
 def _merge(*, op: Op, ctx: Context, entity: str, record, theirs: dict, mine: dict) -> Merge:
     base_version = op.base_version or 0
     if base_version > record.version:
-        raise ValidationFailed(errors={"base_version": [_("The server has version %(v)d.") % {"v": record.version}]})
+        raise ValidationFailed(
+            errors={"base_version": [_("The server has version %(v)d.") % {"v": record.version}]}
+        )
     if base_version == record.version:
         return Merge(merged={**theirs, **mine})
-    mine_wins, theirs_wins = _fields_since(entity=entity, entity_id=record.pk, base_version=base_version, ctx=ctx, op=op)
+    mine_wins, theirs_wins = _fields_since(
+        entity=entity, entity_id=record.pk, base_version=base_version, ctx=ctx, op=op
+    )
     mine = {name: value for name, value in mine.items() if name not in theirs_wins}
     return three_way(base=op.base, mine=mine, theirs=theirs, mine_wins=mine_wins)
 
 
-def _result(op: Op, *, status: str, version: int, server: dict, conflict=None, warnings: dict | None = None) -> Result:
+def _result(
+    op: Op, *, status: str, version: int, server: dict, conflict=None, warnings: dict | None = None
+) -> Result:
     extra = {}
     if conflict is not None:
         extra["conflict_id"] = str(conflict.pk)
@@ -319,7 +400,11 @@ def _result(op: Op, *, status: str, version: int, server: dict, conflict=None, w
 
 def household_upsert(op: Op, ctx: Context) -> Result:
     absent = ctx.absent.get(op.kind, set())
-    household = None if op.entity_id in absent else household_locked(household_id=op.entity_id, user=ctx.user)
+    household = (
+        None
+        if op.entity_id in absent
+        else household_locked(household_id=op.entity_id, user=ctx.user)
+    )
     if household is None and op.base_version is not None:
         raise NotFound(errors={"entity_id": [_("Not found.")]})
     unknown = sorted(set(op.data) - set(HOUSEHOLD_FIELDS))
@@ -328,24 +413,60 @@ def household_upsert(op: Op, ctx: Context) -> Result:
     if household is None:  # a new household: what was just written is what the database holds
         absent.discard(op.entity_id)
         with ctx.recording(op) as recorder:
-            household = household_apply(household=None, household_id=op.entity_id, values=op.data, user=ctx.user,
-                                        round_year=ctx.round_year, recorder=recorder, villages=ctx.villages)
+            household = household_apply(
+                household=None,
+                household_id=op.entity_id,
+                values=op.data,
+                user=ctx.user,
+                round_year=ctx.round_year,
+                recorder=recorder,
+                villages=ctx.villages,
+            )
         ctx.fresh[household.pk] = Fresh(household=household)
-        return _result(op, status="applied", version=household.version, server=_fresh_record(ctx, household.pk))
+        return _result(
+            op, status="applied", version=household.version, server=_fresh_record(ctx, household.pk)
+        )
     ctx.fresh.clear()
     conflict = None
     with ctx.recording(op) as recorder:
         if household.deleted_at is not None:
-            conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.EDIT_VS_DELETE, household=household)
+            conflict = conflict_open(
+                op=op, ctx=ctx, kind=ConflictKind.EDIT_VS_DELETE, household=household
+            )
         else:
-            merge = _merge(op=op, ctx=ctx, entity="household", record=household, theirs=household_fields(household), mine=op.data)
-            household = household_apply(household=household, household_id=household.pk, values=merge.merged, user=ctx.user,
-                                        round_year=ctx.round_year, recorder=recorder, villages=ctx.villages)
+            merge = _merge(
+                op=op,
+                ctx=ctx,
+                entity="household",
+                record=household,
+                theirs=household_fields(household),
+                mine=op.data,
+            )
+            household = household_apply(
+                household=household,
+                household_id=household.pk,
+                values=merge.merged,
+                user=ctx.user,
+                round_year=ctx.round_year,
+                recorder=recorder,
+                villages=ctx.villages,
+            )
             if merge.conflicts:
-                conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.FIELDS, household=household, fields=merge.conflicts)
+                conflict = conflict_open(
+                    op=op,
+                    ctx=ctx,
+                    kind=ConflictKind.FIELDS,
+                    household=household,
+                    fields=merge.conflicts,
+                )
     household = Household.objects.select_related("village").get(pk=household.pk)
-    return _result(op, status="conflict" if conflict else "applied", version=household.version,
-                   server=household_record(household, round_year=ctx.round_year), conflict=conflict)
+    return _result(
+        op,
+        status="conflict" if conflict else "applied",
+        version=household.version,
+        server=household_record(household, round_year=ctx.round_year),
+        conflict=conflict,
+    )
 
 
 def _fresh_record(ctx: Context, household_id) -> dict:
@@ -369,7 +490,11 @@ def _changed_by_others(*, entity: str, record, op: Op, ctx: Context) -> bool:
     base_version = op.base_version or 0
     if base_version >= record.version:
         return False
-    return Change.objects.filter(entity=entity, entity_id=record.pk, version__gt=base_version).exclude(source=ctx.source).exists()
+    return (
+        Change.objects.filter(entity=entity, entity_id=record.pk, version__gt=base_version)
+        .exclude(source=ctx.source)
+        .exists()
+    )
 
 
 def household_delete_op(op: Op, ctx: Context) -> Result:
@@ -381,11 +506,18 @@ def household_delete_op(op: Op, ctx: Context) -> Result:
     with ctx.recording(op) as recorder:
         if household.deleted_at is None:
             if _changed_by_others(entity="household", record=household, op=op, ctx=ctx):
-                conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.DELETE_VS_EDIT, household=household)
+                conflict = conflict_open(
+                    op=op, ctx=ctx, kind=ConflictKind.DELETE_VS_EDIT, household=household
+                )
             else:
                 household_delete(household=household, recorder=recorder)
-    return _result(op, status="conflict" if conflict else "applied", version=household.version,
-                   server=household_record(household, round_year=ctx.round_year), conflict=conflict)
+    return _result(
+        op,
+        status="conflict" if conflict else "applied",
+        version=household.version,
+        server=household_record(household, round_year=ctx.round_year),
+        conflict=conflict,
+    )
 
 
 def _resident_locked(op: Op, ctx: Context) -> Resident | None:
@@ -396,7 +528,11 @@ def _resident_locked(op: Op, ctx: Context) -> Resident | None:
 
 
 def _head_warning(household_id) -> dict:
-    relations = list(Resident.objects.filter(household_id=household_id, deleted_at__isnull=True).values_list("relation", flat=True))
+    relations = list(
+        Resident.objects.filter(household_id=household_id, deleted_at__isnull=True).values_list(
+            "relation", flat=True
+        )
+    )
     return _warning(relations)
 
 
@@ -415,28 +551,57 @@ def resident_upsert(op: Op, ctx: Context) -> Result:
         with ctx.recording(op) as recorder:
             resident, fresh = _resident_create(op, ctx, recorder)
         if fresh is not None:  # what was just written is what the database holds
-            return _result(op, status="applied", version=resident.version,
-                           server=resident_record(resident, round_year=ctx.round_year),
-                           warnings=_warning(fresh.relations))
+            return _result(
+                op,
+                status="applied",
+                version=resident.version,
+                server=resident_record(resident, round_year=ctx.round_year),
+                warnings=_warning(fresh.relations),
+            )
         resident = Resident.objects.get(pk=resident.pk)
-        return _result(op, status="applied", version=resident.version,
-                       server=resident_record(resident, round_year=ctx.round_year),
-                       warnings=_head_warning(resident.household_id))
+        return _result(
+            op,
+            status="applied",
+            version=resident.version,
+            server=resident_record(resident, round_year=ctx.round_year),
+            warnings=_head_warning(resident.household_id),
+        )
     ctx.fresh.clear()
     conflict = None
     with ctx.recording(op) as recorder:
         if resident.deleted_at is not None:
-            conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.EDIT_VS_DELETE, household=resident.household)
+            conflict = conflict_open(
+                op=op, ctx=ctx, kind=ConflictKind.EDIT_VS_DELETE, household=resident.household
+            )
         else:
             theirs = resident_fields(resident, round_year=ctx.round_year)
-            merge = _merge(op=op, ctx=ctx, entity="resident", record=resident, theirs=theirs, mine=op.data)
-            resident = resident_apply(resident=resident, values=merge.merged, user=ctx.user, round_year=ctx.round_year, recorder=recorder)
+            merge = _merge(
+                op=op, ctx=ctx, entity="resident", record=resident, theirs=theirs, mine=op.data
+            )
+            resident = resident_apply(
+                resident=resident,
+                values=merge.merged,
+                user=ctx.user,
+                round_year=ctx.round_year,
+                recorder=recorder,
+            )
             if merge.conflicts:
-                conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.FIELDS, household=resident.household, fields=merge.conflicts)
+                conflict = conflict_open(
+                    op=op,
+                    ctx=ctx,
+                    kind=ConflictKind.FIELDS,
+                    household=resident.household,
+                    fields=merge.conflicts,
+                )
     resident = Resident.objects.get(pk=resident.pk)
-    return _result(op, status="conflict" if conflict else "applied", version=resident.version,
-                   server=resident_record(resident, round_year=ctx.round_year), conflict=conflict,
-                   warnings=_head_warning(resident.household_id))
+    return _result(
+        op,
+        status="conflict" if conflict else "applied",
+        version=resident.version,
+        server=resident_record(resident, round_year=ctx.round_year),
+        conflict=conflict,
+        warnings=_head_warning(resident.household_id),
+    )
 
 
 def _resident_create(op: Op, ctx: Context, recorder) -> tuple[Resident, Fresh | None]:
@@ -448,20 +613,39 @@ def _resident_create(op: Op, ctx: Context, recorder) -> tuple[Resident, Fresh | 
         household = _live_household(ctx, op.data["household"], errors)
     except LookupError:
         raise RetryLater({"household": [_("The household is not on the server yet.")]}) from None
-    clean = member_clean(values=op.data, resident_id=op.entity_id, round_year=ctx.round_year, errors=errors)
+    clean = member_clean(
+        values=op.data, resident_id=op.entity_id, round_year=ctx.round_year, errors=errors
+    )
     if errors:
         raise ValidationFailed(errors=errors.as_dict())
     fresh = ctx.fresh.get(household.pk)
-    position = fresh.members if fresh is not None else Resident.objects.filter(household=household).count()
-    resident = resident_create(household=household, member=clean, position=position, round_year=ctx.round_year, recorder=recorder)
+    position = (
+        fresh.members if fresh is not None else Resident.objects.filter(household=household).count()
+    )
+    resident = resident_create(
+        household=household,
+        member=clean,
+        position=position,
+        round_year=ctx.round_year,
+        recorder=recorder,
+    )
     if fresh is not None:
         fresh.members += 1
         fresh.relations.append(resident.relation)
         enrollment = clean["enrollment"]
-        resident.round_enrollments = [] if enrollment is None else [Enrollment(
-            resident=resident, round_id=ctx.round_year, level=enrollment["level"], grade=enrollment["grade"],
-            school=enrollment["school"],
-        )]
+        resident.round_enrollments = (
+            []
+            if enrollment is None
+            else [
+                Enrollment(
+                    resident=resident,
+                    round_id=ctx.round_year,
+                    level=enrollment["level"],
+                    grade=enrollment["grade"],
+                    school=enrollment["school"],
+                )
+            ]
+        )
     return resident, fresh
 
 
@@ -474,11 +658,18 @@ def resident_delete_op(op: Op, ctx: Context) -> Result:
     with ctx.recording(op) as recorder:
         if resident.deleted_at is None:
             if _changed_by_others(entity="resident", record=resident, op=op, ctx=ctx):
-                conflict = conflict_open(op=op, ctx=ctx, kind=ConflictKind.DELETE_VS_EDIT, household=resident.household)
+                conflict = conflict_open(
+                    op=op, ctx=ctx, kind=ConflictKind.DELETE_VS_EDIT, household=resident.household
+                )
             else:
                 resident_delete(resident=resident, household=resident.household, recorder=recorder)
-    return _result(op, status="conflict" if conflict else "applied", version=resident.version,
-                   server=resident_record(resident, round_year=ctx.round_year), conflict=conflict)
+    return _result(
+        op,
+        status="conflict" if conflict else "applied",
+        version=resident.version,
+        server=resident_record(resident, round_year=ctx.round_year),
+        conflict=conflict,
+    )
 
 
 def visit_record_op(op: Op, ctx: Context) -> Result:
@@ -487,7 +678,9 @@ def visit_record_op(op: Op, ctx: Context) -> Result:
         household = _live_household(ctx, op.data.get("household") or op.entity_id, errors)
     except LookupError:
         raise RetryLater({"household": [_("The household is not on the server yet.")]}) from None
-    visit, visit_errors = validate_visit({"round": ctx.round_year, "date": op.data.get("date")}, round_year=ctx.round_year)
+    visit, visit_errors = validate_visit(
+        {"round": ctx.round_year, "date": op.data.get("date")}, round_year=ctx.round_year
+    )
     for path, messages in visit_errors.as_dict().items():
         errors.by_field[path.removeprefix("visit.")].extend(messages)
     if errors:
@@ -496,15 +689,33 @@ def visit_record_op(op: Op, ctx: Context) -> Result:
     if fresh is not None:  # created in this batch: its visit (if any) is the one recorded here
         if fresh.visit is None or fresh.visit.date < visit["date"]:
             with ctx.recording(op) as recorder:
-                visit_record(household=household, date=visit["date"], round_year=ctx.round_year, recorder=recorder, current=fresh.visit)
+                visit_record(
+                    household=household,
+                    date=visit["date"],
+                    round_year=ctx.round_year,
+                    recorder=recorder,
+                    current=fresh.visit,
+                )
             fresh.visit = Visit(household=household, round_id=ctx.round_year, date=visit["date"])
-        return _result(op, status="applied", version=household.version, server=_fresh_record(ctx, household.pk))
+        return _result(
+            op, status="applied", version=household.version, server=_fresh_record(ctx, household.pk)
+        )
     current = household.visits.filter(round_id=ctx.round_year).first()
     if current is None or current.date < visit["date"]:  # the latest visit of the round counts
         with ctx.recording(op) as recorder:
-            visit_record(household=household, date=visit["date"], round_year=ctx.round_year, recorder=recorder)
+            visit_record(
+                household=household,
+                date=visit["date"],
+                round_year=ctx.round_year,
+                recorder=recorder,
+            )
     household = Household.objects.select_related("village").get(pk=household.pk)
-    return _result(op, status="applied", version=household.version, server=household_record(household, round_year=ctx.round_year))
+    return _result(
+        op,
+        status="applied",
+        version=household.version,
+        server=household_record(household, round_year=ctx.round_year),
+    )
 
 
 HANDLERS = {

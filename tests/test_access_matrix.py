@@ -47,7 +47,9 @@ def test_the_list_shows_exactly_the_households_in_scope(world, role):
 @pytest.mark.parametrize(("role", "village"), CASES)
 def test_detail_read_is_200_in_scope_and_404_out(world, role, village):
     city, households = world
-    response = client_for(city, role).get(f"/api/households/{households[village].pk}/?round={ROUND}")
+    response = client_for(city, role).get(
+        f"/api/households/{households[village].pk}/?round={ROUND}"
+    )
     assert response.status_code == (200 if village in ROLES[role][1] else 404)
 
 
@@ -56,7 +58,9 @@ def test_put_is_200_in_scope_and_404_out(world, role, village):
     city, households = world
     api = client_for(city, role)
     url = f"/api/households/{households[village].pk}/?round={ROUND}"
-    data = household(getattr(city, village), f"H-{village}", id=str(households[village].pk), note="sửa")
+    data = household(
+        getattr(city, village), f"H-{village}", id=str(households[village].pk), note="sửa"
+    )
     response = api.put(url, data, format="json")
     assert response.status_code == (200 if village in ROLES[role][1] else 404)
 
@@ -85,7 +89,9 @@ def test_create_is_201_in_scope_and_a_village_error_out(world, role, village):
 def test_a_patch_cannot_move_a_household_out_of_scope(world, role):
     city, households = world
     response = client_for(city, role).patch(
-        f"/api/households/{households['village_a1'].pk}/?round={ROUND}", {"village": "00004-01"}, format="json"
+        f"/api/households/{households['village_a1'].pk}/?round={ROUND}",
+        {"village": "00004-01"},
+        format="json",
     )
     assert response.status_code == 400 and "village" in response.json()["errors"]
 
@@ -133,7 +139,9 @@ def test_a_superuser_sees_every_city(world):
 )
 def test_anonymous_is_refused_everywhere(world, method, url):
     _city, households = world
-    response = getattr(APIClient(), method)(url.format(id=households["village_a1"].pk), {}, format="json")
+    response = getattr(APIClient(), method)(
+        url.format(id=households["village_a1"].pk), {}, format="json"
+    )
     assert response.status_code in (401, 403)
     assert response.json()["message"]
 

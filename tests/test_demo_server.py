@@ -27,7 +27,12 @@ def free_port() -> int:
 
 def manage(*args, env) -> str:
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -36,14 +41,28 @@ def manage(*args, env) -> str:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     database = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "SECRET_KEY"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "SECRET_KEY"}
+    }
     env.update({"DEBUG": "1", "PCGD_TESTING": "0", "DATABASE_URL": f"sqlite:///{database}"})
     manage("migrate", "--noinput", env=env)
     output = manage("demo", "--communes", "2", "--households", "30", env=env)
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "server.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "server.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -81,8 +100,12 @@ def test_a_surveyor_signs_in_with_the_browser_flow(demo):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{base}/login/")
     csrf = next(c.value for c in jar if c.name == "csrftoken")
-    form = urllib.parse.urlencode({"username": "dieutra", "password": "pcgd-demo-2026", "csrfmiddlewaretoken": csrf})
-    request = urllib.request.Request(f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"})
+    form = urllib.parse.urlencode(
+        {"username": "dieutra", "password": "pcgd-demo-2026", "csrfmiddlewaretoken": csrf}
+    )
+    request = urllib.request.Request(
+        f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"}
+    )
     home = opener.open(request).read().decode()
     assert "Điều tra viên" in home
 
@@ -90,9 +113,13 @@ def test_a_surveyor_signs_in_with_the_browser_flow(demo):
 def test_an_api_client_reads_the_surveyors_households(demo):
     base, _output = demo
     body = json.dumps({"username": "dieutra", "password": "pcgd-demo-2026"}).encode()
-    request = urllib.request.Request(f"{base}/api/auth/token/", data=body, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/api/auth/token/", data=body, headers={"Content-Type": "application/json"}
+    )
     token = json.load(urllib.request.urlopen(request))["token"]  # noqa: S310
-    request = urllib.request.Request(f"{base}/api/households/?page_size=5", headers={"Authorization": f"Token {token}"})
+    request = urllib.request.Request(
+        f"{base}/api/households/?page_size=5", headers={"Authorization": f"Token {token}"}
+    )
     page = json.load(urllib.request.urlopen(request))  # noqa: S310
     assert page["count"] > 0 and len(page["results"]) == 5
     villages = {h["village"] for h in page["results"]}

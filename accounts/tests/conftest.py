@@ -25,4 +25,3 @@ def page_client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-

@@ -4,4 +4,6 @@ from accounts.services import surveyor_create
 
 
 def new_surveyor(officer, commune, name="Trần Thị Hoa", villages=(), username=""):
-    return surveyor_create(actor=officer, commune=commune, full_name=name, username=username, villages=list(villages))
+    return surveyor_create(
+        actor=officer, commune=commune, full_name=name, username=username, villages=list(villages)
+    )

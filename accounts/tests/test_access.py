@@ -45,19 +45,41 @@ def test_a_surveyor_of_a_commune_is_managed_only_by_managers_of_that_commune(cit
     member = new_surveyor(owner, getattr(city, commune)).user
     client = api_client(user_for(city, role))
     code = getattr(city, commune).code
-    patched = client.patch(f"/api/team/{code}/surveyors/{member.pk}/", {"phone": "0987654321"}, format="json")
+    patched = client.patch(
+        f"/api/team/{code}/surveyors/{member.pk}/", {"phone": "0987654321"}, format="json"
+    )
     reset = client.post(f"/api/team/{code}/surveyors/{member.pk}/password-reset")
     page = page_client(user_for(city, role)).get(f"/team/{code}/surveyors/{member.pk}/")
     expected = 200 if commune in ROLES[role][1] else 404
-    assert (patched.status_code, reset.status_code, page.status_code) == (expected, expected, expected)
+    assert (patched.status_code, reset.status_code, page.status_code) == (
+        expected,
+        expected,
+        expected,
+    )
 
 
-def test_a_commune_officer_cannot_reach_a_surveyor_of_another_commune_through_their_own_commune(city, officer):
+def test_a_commune_officer_cannot_reach_a_surveyor_of_another_commune_through_their_own_commune(
+    city, officer
+):
     staff = make_user("tp", "city_staff", city.city)
     stranger = new_surveyor(staff, city.commune_b).user
     client = api_client(officer)
-    assert client.patch(f"/api/team/{city.commune_a.code}/surveyors/{stranger.pk}/", {"active": False}, format="json").status_code == 404
-    assert client.put(f"/api/team/{city.commune_a.code}/surveyors/{stranger.pk}/villages", {"villages": []}, format="json").status_code == 404
+    assert (
+        client.patch(
+            f"/api/team/{city.commune_a.code}/surveyors/{stranger.pk}/",
+            {"active": False},
+            format="json",
+        ).status_code
+        == 404
+    )
+    assert (
+        client.put(
+            f"/api/team/{city.commune_a.code}/surveyors/{stranger.pk}/villages",
+            {"villages": []},
+            format="json",
+        ).status_code
+        == 404
+    )
     stranger.refresh_from_db()
     assert stranger.is_active
 
@@ -65,7 +87,9 @@ def test_a_commune_officer_cannot_reach_a_surveyor_of_another_commune_through_th
 def test_a_commune_officer_cannot_assign_a_village_of_another_commune(city, officer):
     member = new_surveyor(officer, city.commune_a).user
     response = api_client(officer).put(
-        f"/api/team/{city.commune_a.code}/surveyors/{member.pk}/villages", {"villages": [city.village_b1.code]}, format="json"
+        f"/api/team/{city.commune_a.code}/surveyors/{member.pk}/villages",
+        {"villages": [city.village_b1.code]},
+        format="json",
     )
     assert response.status_code == 400
     assert "villages" in response.json()["errors"]
@@ -73,7 +97,9 @@ def test_a_commune_officer_cannot_assign_a_village_of_another_commune(city, offi
 
 
 def test_a_district_supervisor_sees_the_communes_below_and_city_staff_all_of_the_city(city):
-    district = page_client(make_user("huyen", "district_supervisor", city.district)).get(f"/team/{city.district.code}/")
+    district = page_client(make_user("huyen", "district_supervisor", city.district)).get(
+        f"/team/{city.district.code}/"
+    )
     staff = page_client(make_user("tp", "city_staff", city.city)).get(f"/team/{city.city.code}/")
     assert [c["commune"].code for c in district.context["communes"]] == ["11311"]
     assert sorted(c["commune"].code for c in staff.context["communes"]) == ["11311", "11602"]
@@ -84,7 +110,9 @@ def test_an_officer_cannot_change_an_account_with_other_roles_on_their_team(city
     from areas.models import Membership
 
     Membership.objects.create(user=colleague, area=city.village_a1, role="surveyor")
-    response = api_client(officer).post(f"/api/team/{city.commune_a.code}/surveyors/{colleague.pk}/password-reset")
+    response = api_client(officer).post(
+        f"/api/team/{city.commune_a.code}/surveyors/{colleague.pk}/password-reset"
+    )
     assert response.status_code == 403
     assert colleague.check_password("mật-khẩu-thử-123")
 

@@ -11,7 +11,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_add_user_still_creates_a_surveyor_without_forcing_a_password_change(city):
-    call_command("add_user", "gv-script", "--role", "surveyor", "--area", "11311-01", "--password", "pcgd-demo-2026")
+    call_command(
+        "add_user",
+        "gv-script",
+        "--role",
+        "surveyor",
+        "--area",
+        "11311-01",
+        "--password",
+        "pcgd-demo-2026",
+    )
     client = Client()
     client.post("/login/", {"username": "gv-script", "password": "pcgd-demo-2026"})
     assert client.get("/").status_code == 200

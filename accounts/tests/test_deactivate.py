@@ -52,12 +52,16 @@ def test_a_deactivated_user_cannot_sign_in(city, officer, surveyor):
     account_set_active(actor=officer, commune=city.commune_a, user=surveyor, active=False)
     response = Client().post("/login/", {"username": "gv-om", "password": "mật-khẩu-thử-123"})
     assert response.status_code == 200  # the form again, with an error
-    token = APIClient().post("/api/auth/token/", {"username": "gv-om", "password": "mật-khẩu-thử-123"}, format="json")
+    token = APIClient().post(
+        "/api/auth/token/", {"username": "gv-om", "password": "mật-khẩu-thử-123"}, format="json"
+    )
     assert token.status_code == 400
 
 
 def test_deactivating_from_the_surveyors_page_works(city, officer, officer_page, surveyor):
-    response = officer_page.post(f"/team/{city.commune_a.code}/surveyors/{surveyor.pk}/", {"action": "deactivate"})
+    response = officer_page.post(
+        f"/team/{city.commune_a.code}/surveyors/{surveyor.pk}/", {"action": "deactivate"}
+    )
     assert response.status_code == 302
     surveyor.refresh_from_db()
     assert not surveyor.is_active

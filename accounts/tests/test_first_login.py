@@ -22,7 +22,9 @@ def created(city, officer):
 
 def signed_in(created) -> Client:
     client = Client()
-    response = client.post("/login/", {"username": created.user.username, "password": created.password})
+    response = client.post(
+        "/login/", {"username": created.user.username, "password": created.password}
+    )
     assert response.status_code == 302
     return client
 
@@ -58,9 +60,15 @@ def test_api_calls_with_a_token_get_the_same_403(created, city):
 
 def test_changing_the_password_lifts_the_block_and_forgets_the_first_password(created):
     client = signed_in(created)
-    response = client.post("/account/password/?next=/", {
-        "old_password": created.password, "new_password1": "Hoa-lop5-2025", "new_password2": "Hoa-lop5-2025", "next": "/",
-    })
+    response = client.post(
+        "/account/password/?next=/",
+        {
+            "old_password": created.password,
+            "new_password1": "Hoa-lop5-2025",
+            "new_password2": "Hoa-lop5-2025",
+            "next": "/",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
     assert client.get(f"/api/sync/pull?cursor=0&round={ROUND}").status_code == 200
@@ -68,12 +76,21 @@ def test_changing_the_password_lifts_the_block_and_forgets_the_first_password(cr
     assert created.user.check_password("Hoa-lop5-2025")
     assert not created.user.account_profile.must_change_password
     assert not FirstPassword.objects.filter(user=created.user).exists()
-    assert AccountEvent.objects.filter(target=created.user, action="password_change", actor=created.user).exists()
+    assert AccountEvent.objects.filter(
+        target=created.user, action="password_change", actor=created.user
+    ).exists()
 
 
 def test_a_weak_new_password_is_refused_in_vietnamese(created):
     client = signed_in(created)
-    response = client.post("/account/password/", {"old_password": created.password, "new_password1": "12345678", "new_password2": "12345678"})
+    response = client.post(
+        "/account/password/",
+        {
+            "old_password": created.password,
+            "new_password1": "12345678",
+            "new_password2": "12345678",
+        },
+    )
     assert response.status_code == 200
     assert "mật khẩu" in response.content.decode().lower()
     created.user.refresh_from_db()
@@ -82,18 +99,34 @@ def test_a_weak_new_password_is_refused_in_vietnamese(created):
 
 def test_the_password_change_page_refuses_a_next_address_on_another_site(created):
     client = signed_in(created)
-    response = client.post("/account/password/", {
-        "old_password": created.password, "new_password1": "Hoa-lop5-2025", "new_password2": "Hoa-lop5-2025",
-        "next": "https://evil.example/",
-    })
+    response = client.post(
+        "/account/password/",
+        {
+            "old_password": created.password,
+            "new_password1": "Hoa-lop5-2025",
+            "new_password2": "Hoa-lop5-2025",
+            "next": "https://evil.example/",
+        },
+    )
     assert response["Location"] == "/"
 
 
-def test_a_password_reset_by_the_officer_ends_the_surveyors_session_and_asks_again(created, city, officer_api):
+def test_a_password_reset_by_the_officer_ends_the_surveyors_session_and_asks_again(
+    created, city, officer_api
+):
     client = signed_in(created)
-    client.post("/account/password/", {"old_password": created.password, "new_password1": "Hoa-lop5-2025", "new_password2": "Hoa-lop5-2025"})
+    client.post(
+        "/account/password/",
+        {
+            "old_password": created.password,
+            "new_password1": "Hoa-lop5-2025",
+            "new_password2": "Hoa-lop5-2025",
+        },
+    )
     assert client.get("/").status_code == 200
-    reset = officer_api.post(f"/api/team/{city.commune_a.code}/surveyors/{created.user.pk}/password-reset")
+    reset = officer_api.post(
+        f"/api/team/{city.commune_a.code}/surveyors/{created.user.pk}/password-reset"
+    )
     password = reset.json()["password"]
     assert client.get("/")["Location"].startswith("/login/")
     again = Client()

@@ -33,7 +33,11 @@ def test_the_team_page_shows_villages_progress_and_surveyors_in_vietnamese_order
     assert [m.name for m in team.members] == ["Nguyễn Thị An", "Lê Văn Ánh", "Trần Văn Bình"]
     assert [m.name for m in row.surveyors] == ["Nguyễn Thị An", "Lê Văn Ánh", "Trần Văn Bình"]
     html = response.content.decode()
-    assert "Thêm điều tra viên" in html and "1 / 2 hộ (50%)" in html and "chưa có điều tra viên" in html
+    assert (
+        "Thêm điều tra viên" in html
+        and "1 / 2 hộ (50%)" in html
+        and "chưa có điều tra viên" in html
+    )
 
 
 def test_the_team_api_reports_the_same_figures(city, officer, officer_api):
@@ -41,14 +45,29 @@ def test_the_team_api_reports_the_same_figures(city, officer, officer_api):
     make_household(city.village_a2, "T-1")
     body = officer_api.get(f"/api/team/{city.commune_a.code}/").json()
     assert body["round"] == round_current()
-    assert body["villages"][1] == {"code": "11311-02", "name": "Tổ dân phố 2", "visited": 1, "total": 1, "surveyors": ["hoatt.11311"]}
+    assert body["villages"][1] == {
+        "code": "11311-02",
+        "name": "Tổ dân phố 2",
+        "visited": 1,
+        "total": 1,
+        "surveyors": ["hoatt.11311"],
+    }
     assert body["surveyors"][0]["must_change_password"] is True
 
 
-def test_adding_a_surveyor_from_the_page_leads_to_their_page_and_their_login_card(city, officer_page):
-    response = officer_page.post(f"/team/{city.commune_a.code}/new/", {
-        "full_name": "Đặng Thị Hương", "phone": "0912345678", "school": "TH Lê Chân", "username": "", "villages": [str(city.village_a1.pk)],
-    })
+def test_adding_a_surveyor_from_the_page_leads_to_their_page_and_their_login_card(
+    city, officer_page
+):
+    response = officer_page.post(
+        f"/team/{city.commune_a.code}/new/",
+        {
+            "full_name": "Đặng Thị Hương",
+            "phone": "0912345678",
+            "school": "TH Lê Chân",
+            "username": "",
+            "villages": [str(city.village_a1.pk)],
+        },
+    )
     assert response.status_code == 302
     cards = officer_page.get(f"/team/{city.commune_a.code}/cards/")
     html = cards.content.decode()
@@ -58,12 +77,24 @@ def test_adding_a_surveyor_from_the_page_leads_to_their_page_and_their_login_car
     assert authenticate(username="huongdt.11311", password=password) is not None
 
 
-def test_login_cards_show_first_passwords_only_to_the_officer_who_issued_them(city, officer, officer_page):
+def test_login_cards_show_first_passwords_only_to_the_officer_who_issued_them(
+    city, officer, officer_page
+):
     created = new_surveyor(officer, city.commune_a)
     colleague = page_client(make_user("xa-a2", "commune_officer", city.commune_a))
-    assert created.password in officer_page.get(f"/team/{city.commune_a.code}/cards/").content.decode()
-    assert created.password not in colleague.get(f"/team/{city.commune_a.code}/cards/").content.decode()
-    assert page_client(make_user("xa-b", "commune_officer", city.commune_b)).get(f"/team/{city.commune_a.code}/cards/").status_code == 404
+    assert (
+        created.password in officer_page.get(f"/team/{city.commune_a.code}/cards/").content.decode()
+    )
+    assert (
+        created.password
+        not in colleague.get(f"/team/{city.commune_a.code}/cards/").content.decode()
+    )
+    assert (
+        page_client(make_user("xa-b", "commune_officer", city.commune_b))
+        .get(f"/team/{city.commune_a.code}/cards/")
+        .status_code
+        == 404
+    )
 
 
 def test_printed_cards_can_be_forgotten_and_expired_ones_disappear(city, officer, officer_page):

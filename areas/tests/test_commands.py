@@ -50,7 +50,10 @@ def test_it_is_idempotent_and_updates_names(tmp_path):
 
 def test_moving_a_commune_moves_its_subtree(tmp_path):
     load(tmp_path, CSV)
-    load(tmp_path, CSV.replace("11311,Phường Lê Chân,commune,303,0", "11311,Phường Lê Chân,commune,31,0"))
+    load(
+        tmp_path,
+        CSV.replace("11311,Phường Lê Chân,commune,303,0", "11311,Phường Lê Chân,commune,31,0"),
+    )
     village = Area.objects.get(code="11311-01")
     assert village.path.startswith(Area.objects.get(code="31").path)
     assert not village.is_within(Area.objects.get(code="303"))
@@ -63,7 +66,10 @@ def test_village_codes_are_local_to_their_commune(tmp_path):
 
 
 def test_bad_rows_are_reported_and_the_rest_load(tmp_path):
-    text = CSV + "x1,Nowhere,village,99999,0\nx2,Bad kind,hamlet,31,0\nx3,Flag,commune,31,maybe\n11311-09,,village,11311,0\n"
+    text = (
+        CSV
+        + "x1,Nowhere,village,99999,0\nx2,Bad kind,hamlet,31,0\nx3,Flag,commune,31,maybe\n11311-09,,village,11311,0\n"
+    )
     summary, err = load(tmp_path, text)
     assert summary["created"] == 7 and summary["rejected"] == 4
     assert "line 9: parent_code" in err and "line 10: kind" in err and "line 11: difficult" in err
@@ -85,7 +91,12 @@ def test_year_records_the_difficulty_flag_of_that_school_year(tmp_path):
     commune = Area.objects.get(code="11602")
     assert AreaDifficulty.objects.get(area=commune, year=2025).difficult is True
     assert area_is_difficult(area=commune, year=2025) is True
-    load(tmp_path, CSV.replace("11602,Xã Bạch Long Vĩ,commune,31,1", "11602,Xã Bạch Long Vĩ,commune,31,0"), "--year", "2026")
+    load(
+        tmp_path,
+        CSV.replace("11602,Xã Bạch Long Vĩ,commune,31,1", "11602,Xã Bạch Long Vĩ,commune,31,0"),
+        "--year",
+        "2026",
+    )
     assert area_is_difficult(area=commune, year=2025) is True
     assert area_is_difficult(area=commune, year=2026) is False
 
@@ -103,14 +114,19 @@ def test_add_user_creates_and_updates_users_with_memberships(tmp_path):
     run_add_user("gv01", "--role", "surveyor", "--area", "11311-02", "--password", "mới-123456")
     user = get_user_model().objects.get(username="gv01")
     assert user.check_password("mới-123456")
-    assert sorted(Membership.objects.filter(user=user).values_list("area__code", flat=True)) == ["11311-01", "11311-02"]
+    assert sorted(Membership.objects.filter(user=user).values_list("area__code", flat=True)) == [
+        "11311-01",
+        "11311-02",
+    ]
 
 
 def test_add_user_city_staff_may_use_the_admin(tmp_path):
     load(tmp_path, CSV)
     run_add_user("tp", "--role", "city_staff", "--area", "31", "--password", "thành-phố-123")
     user = get_user_model().objects.get(username="tp")
-    assert user.is_staff and user.has_perm("areas.change_area") and user.has_perm("surveys.add_round")
+    assert (
+        user.is_staff and user.has_perm("areas.change_area") and user.has_perm("surveys.add_round")
+    )
     assert not user.has_perm("surveys.delete_household")
 
 

@@ -192,11 +192,19 @@ def test_boards_opening_together_share_one_snapshot_but_not_the_rights(city, off
     with override_settings(BOARDS_SHARED_SNAPSHOT_SECONDS=60):
         selectors._SHARED.clear()
         first = selectors.snapshot(area=city.commune_a, user=officer, round_year=ROUND)
-        Counter.objects.create(area=city.commune_a, round=ROUND, key="expected", value=5)  # nothing announced
+        Counter.objects.create(
+            area=city.commune_a, round=ROUND, key="expected", value=5
+        )  # nothing announced
         second = selectors.snapshot(area=city.commune_a, user=surveyor, round_year=ROUND)
-        assert second["area"]["expected"] == first["area"]["expected"] == 0  # shared while nothing was announced
-        assert first["signoff"]["can_sign_off"] is True and second["signoff"]["can_sign_off"] is False
-        Activity.objects.create(at=first_at(first), codes=",11311,", type="survey.progress", event={})
+        assert (
+            second["area"]["expected"] == first["area"]["expected"] == 0
+        )  # shared while nothing was announced
+        assert (
+            first["signoff"]["can_sign_off"] is True and second["signoff"]["can_sign_off"] is False
+        )
+        Activity.objects.create(
+            at=first_at(first), codes=",11311,", type="survey.progress", event={}
+        )
         third = selectors.snapshot(area=city.commune_a, user=officer, round_year=ROUND)
         assert third["area"]["expected"] == 5  # new activity: computed again
         selectors._SHARED.clear()

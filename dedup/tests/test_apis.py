@@ -9,8 +9,16 @@ from tests.factories import ROUND, api_client, make_user
 
 pytestmark = pytest.mark.django_db
 
-SAME = {"full_name": "Phạm Thị Lan", "sex": "female", "birth_year": 1992, "birth_month": 5, "birth_day": 20,
-        "primary_completed_year": 2003, "lower_secondary_graduated_year": 2007, "upper_secondary_graduated_year": 2010}
+SAME = {
+    "full_name": "Phạm Thị Lan",
+    "sex": "female",
+    "birth_year": 1992,
+    "birth_month": 5,
+    "birth_day": 20,
+    "primary_completed_year": 2003,
+    "lower_secondary_graduated_year": 2007,
+    "upper_secondary_graduated_year": 2010,
+}
 
 
 @pytest.fixture
@@ -58,22 +66,33 @@ def test_detail_and_decisions_are_404_out_of_scope(city, pairs, role, name):
     api = client_for(city, role)
     pair = pairs[name]
     visible = name in ROLES[role][1]
-    assert api.get(f"/api/dedup/pairs/{pair.pk}/?round={ROUND}").status_code == (200 if visible else 404)
-    response = api.post(f"/api/dedup/pairs/{pair.pk}/decide?round={ROUND}", {"decision": "different"}, format="json")
+    assert api.get(f"/api/dedup/pairs/{pair.pk}/?round={ROUND}").status_code == (
+        200 if visible else 404
+    )
+    response = api.post(
+        f"/api/dedup/pairs/{pair.pk}/decide?round={ROUND}", {"decision": "different"}, format="json"
+    )
     assert response.status_code == (200 if visible else 404)
     pair.refresh_from_db()
     assert pair.status == ("different" if visible else "open")
 
 
-def test_side_by_side_shows_both_records_and_what_differs(city, pairs, officer, django_assert_max_num_queries):
+def test_side_by_side_shows_both_records_and_what_differs(
+    city, pairs, officer, django_assert_max_num_queries
+):
     api = api_client(officer)
     pair = pairs["in_a"]
     with django_assert_max_num_queries(12):
         body = api.get(f"/api/dedup/pairs/{pair.pk}/?round={ROUND}").json()
-    assert {body["left"]["full_name"], body["right"]["full_name"]} == {"Phạm Thị Lan", "PHẠM THỊ LAN"}
+    assert {body["left"]["full_name"], body["right"]["full_name"]} == {
+        "Phạm Thị Lan",
+        "PHẠM THỊ LAN",
+    }
     assert body["differences"] == ["full_name"]
     assert {body["left"]["village"], body["right"]["village"]} == {"11311-01", "11311-02"}
-    assert {"name_exact", "date_exact", "same_commune"} <= set(body["reasons"]) and body["status"] == "open"
+    assert {"name_exact", "date_exact", "same_commune"} <= set(body["reasons"]) and body[
+        "status"
+    ] == "open"
 
 
 def test_merge_then_undo_over_http(city, pairs, officer):
@@ -84,21 +103,33 @@ def test_merge_then_undo_over_http(city, pairs, officer):
     response = api.post(f"/api/dedup/pairs/{pair.pk}/decide?round={ROUND}", body, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["kind"] == "same" and response.json()["user"] == "can-bo-xa"
-    assert Resident.objects.filter(pk__in=[pair.left_id, pair.right_id], deleted_at__isnull=True).count() == 1
+    assert (
+        Resident.objects.filter(
+            pk__in=[pair.left_id, pair.right_id], deleted_at__isnull=True
+        ).count()
+        == 1
+    )
     assert api.get("/api/dedup/pairs/").json()["count"] == 0
     assert api.get("/api/dedup/pairs/?status=same").json()["count"] == 1
     again = api.post(f"/api/dedup/pairs/{pair.pk}/decide?round={ROUND}", body, format="json")
     assert again.status_code == 409
     undo = api.post(f"/api/dedup/pairs/{pair.pk}/undo?round={ROUND}", {}, format="json")
     assert undo.status_code == 200 and undo.json()["kind"] == "undo"
-    assert Resident.objects.filter(pk__in=[pair.left_id, pair.right_id], deleted_at__isnull=True).count() == 2
+    assert (
+        Resident.objects.filter(
+            pk__in=[pair.left_id, pair.right_id], deleted_at__isnull=True
+        ).count()
+        == 2
+    )
     history = api.get(f"/api/dedup/pairs/{pair.pk}/?round={ROUND}").json()["decisions"]
     assert [(d["kind"], d["undone"]) for d in history] == [("same", True), ("undo", False)]
 
 
 def test_a_merge_without_a_survivor_is_refused_in_vietnamese(city, pairs, officer):
     response = api_client(officer).post(
-        f"/api/dedup/pairs/{pairs['in_a'].pk}/decide?round={ROUND}", {"decision": "same"}, format="json"
+        f"/api/dedup/pairs/{pairs['in_a'].pk}/decide?round={ROUND}",
+        {"decision": "same"},
+        format="json",
     )
     assert response.status_code == 400
     assert response.json()["errors"]["survivor"] == ["Hãy chọn bản ghi được giữ lại."]
@@ -108,7 +139,9 @@ def test_surveyors_do_not_see_the_queue(city, pairs):
     api = client_for(city, "surveyor")
     assert api.get("/api/dedup/pairs/").json()["count"] == 0
     assert api.get(f"/api/dedup/pairs/{pairs['in_a'].pk}/undo").status_code == 405
-    assert api.post(f"/api/dedup/pairs/{pairs['in_a'].pk}/undo", {}, format="json").status_code == 404
+    assert (
+        api.post(f"/api/dedup/pairs/{pairs['in_a'].pk}/undo", {}, format="json").status_code == 404
+    )
 
 
 def test_anonymous_requests_are_refused(pairs):

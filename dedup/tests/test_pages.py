@@ -9,7 +9,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pair(city):
-    fields = {"full_name": "Đỗ Thị Hằng", "sex": "female", "birth_year": 1995, "birth_month": 8, "birth_day": 1}
+    fields = {
+        "full_name": "Đỗ Thị Hằng",
+        "sex": "female",
+        "birth_year": 1995,
+        "birth_month": 8,
+        "birth_day": 1,
+    }
     first = add_person(city.village_a1, "P-1", **fields)
     second = add_person(city.village_a1, "P-2", **{**fields, "full_name": "Do Thi Hang"})
     check(first, second)

@@ -24,12 +24,17 @@ def photo_bytes(fmt="JPEG", size=(3000, 2000), gps=True, orientation=None) -> by
     if gps:
         exif.get_ifd(GPS).update({1: "N", 2: (20.0, 51.0, 30.5), 3: "E", 4: (106.0, 41.0, 2.0)})
     out = io.BytesIO()
-    image.save(out, fmt, exif=exif, comment=b"toa do 20.85,106.68") if fmt == "JPEG" else image.save(out, fmt, exif=exif)
+    image.save(
+        out, fmt, exif=exif, comment=b"toa do 20.85,106.68"
+    ) if fmt == "JPEG" else image.save(out, fmt, exif=exif)
     return out.getvalue()
 
 
 def upload(client, household_id, data: bytes, name="phieu.jpg", photo_id=None):
-    body = {"id": str(photo_id or uuid.uuid4()), "photo": SimpleUploadedFile(name, data, content_type="image/jpeg")}
+    body = {
+        "id": str(photo_id or uuid.uuid4()),
+        "photo": SimpleUploadedFile(name, data, content_type="image/jpeg"),
+    }
     return client.post(f"/api/households/{household_id}/photos/", body, format="multipart")
 
 
@@ -44,31 +49,44 @@ def test_a_photo_with_gps_is_stored_as_jpeg_without_any_metadata(phone, city, me
     response = upload(phone, household.pk, photo_bytes())
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["width"], body["height"]) == (2000, 1333) and body["household"] == str(household.pk)
+    assert (body["width"], body["height"]) == (2000, 1333) and body["household"] == str(
+        household.pk
+    )
     photo = FormPhoto.objects.get(pk=body["id"])
     assert photo.image.name == f"households/{household.commune.code}/{household.pk}/{photo.pk}.jpg"
     with Image.open(media / photo.image.name) as stored:
         assert stored.format == "JPEG"
         assert dict(stored.getexif()) == {} and not stored.getexif().get_ifd(GPS)
-        assert "exif" not in stored.info and "comment" not in stored.info and "xmp" not in stored.info
+        assert (
+            "exif" not in stored.info and "comment" not in stored.info and "xmp" not in stored.info
+        )
     assert b"PhoneMaker" not in (media / photo.image.name).read_bytes()
 
 
 def test_the_exif_orientation_is_applied_before_it_is_dropped(phone, city, media):
     household = make_household(city.village_a1)
-    body = upload(phone, household.pk, photo_bytes(size=(1200, 800), orientation=6)).json()  # rotated 90°
+    body = upload(
+        phone, household.pk, photo_bytes(size=(1200, 800), orientation=6)
+    ).json()  # rotated 90°
     assert (body["width"], body["height"]) == (800, 1200)
 
 
 def test_png_and_webp_are_accepted_and_re_encoded(phone, city):
     household = make_household(city.village_a1)
     for fmt in ("PNG", "WEBP"):
-        response = upload(phone, household.pk, photo_bytes(fmt, size=(400, 300), gps=False), name=f"p.{fmt.lower()}")
+        response = upload(
+            phone,
+            household.pk,
+            photo_bytes(fmt, size=(400, 300), gps=False),
+            name=f"p.{fmt.lower()}",
+        )
         assert response.status_code == 201
         assert FormPhoto.objects.get(pk=response.json()["id"]).image.name.endswith(".jpg")
 
 
-@pytest.mark.parametrize("data", [b"not an image at all", b"\xff\xd8\xff\xe0" + b"\x00" * 200, b"GIF89a" + b"\x00" * 100])
+@pytest.mark.parametrize(
+    "data", [b"not an image at all", b"\xff\xd8\xff\xe0" + b"\x00" * 200, b"GIF89a" + b"\x00" * 100]
+)
 def test_what_is_not_a_real_photo_is_refused_in_vietnamese(phone, city, data):
     household = make_household(city.village_a1)
     response = upload(phone, household.pk, data)
@@ -95,7 +113,10 @@ def test_a_photo_above_the_size_cap_is_refused(phone, city, monkeypatch):
 def test_the_same_photo_id_twice_is_stored_once(phone, city):
     household = make_household(city.village_a1)
     photo_id = uuid.uuid4()
-    assert upload(phone, household.pk, photo_bytes(size=(400, 300)), photo_id=photo_id).status_code == 201
+    assert (
+        upload(phone, household.pk, photo_bytes(size=(400, 300)), photo_id=photo_id).status_code
+        == 201
+    )
     again = upload(phone, household.pk, photo_bytes(size=(400, 300)), photo_id=photo_id)
     assert again.status_code == 200 and again.json()["id"] == str(photo_id)
     assert FormPhoto.objects.count() == 1
@@ -111,7 +132,12 @@ def test_out_of_scope_is_not_found_for_upload_list_and_file(phone, city):
     officer.force_authenticate(make_user("xa", "commune_officer", city.commune_a))
     photo_id = upload(officer, foreign.pk, photo_bytes(size=(400, 300))).json()["id"]
     assert phone.get(f"/api/households/{foreign.pk}/photos/{photo_id}").status_code == 404
-    assert upload(phone, make_household(city.village_a1).pk, photo_bytes(size=(40, 30)), photo_id=photo_id).status_code == 404
+    assert (
+        upload(
+            phone, make_household(city.village_a1).pk, photo_bytes(size=(40, 30)), photo_id=photo_id
+        ).status_code
+        == 404
+    )
     file = officer.get(f"/api/households/{foreign.pk}/photos/{photo_id}")
     assert file.status_code == 200 and file["Content-Type"] == "image/jpeg"
     assert b"".join(file.streaming_content)[:2] == b"\xff\xd8"

@@ -22,34 +22,61 @@ def csrf(browser) -> str:
 def test_signing_in_returns_the_user_and_their_villages(browser, city):
     make_user("gv", "surveyor", city.village_a1, password="mật-khẩu-thử-123")
     token = csrf(browser)
-    response = browser.post("/field/session", {"username": "gv", "password": "mật-khẩu-thử-123"},
-                            content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    response = browser.post(
+        "/field/session",
+        {"username": "gv", "password": "mật-khẩu-thử-123"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert response.status_code == 200
     user = response.json()["user"]
     assert user["username"] == "gv" and user["memberships"][0]["role"] == "surveyor"
-    assert user["villages"] == [{"code": "11311-01", "name": "Tổ dân phố 1", "commune": "11311", "commune_name": "Phường Lê Chân"}]
+    assert user["villages"] == [
+        {
+            "code": "11311-01",
+            "name": "Tổ dân phố 1",
+            "commune": "11311",
+            "commune_name": "Phường Lê Chân",
+        }
+    ]
     assert browser.get("/api/me/").status_code == 200  # the session works for the API too
 
 
 def test_a_wrong_password_is_refused_in_vietnamese(browser, city):
     make_user("gv", "surveyor", city.village_a1, password="mật-khẩu-thử-123")
     token = csrf(browser)
-    response = browser.post("/field/session", {"username": "gv", "password": "sai"}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    response = browser.post(
+        "/field/session",
+        {"username": "gv", "password": "sai"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert response.status_code == 400
-    assert response.json()["errors"]["non_field_errors"] == ["Tên đăng nhập hoặc mật khẩu không đúng."]
+    assert response.json()["errors"]["non_field_errors"] == [
+        "Tên đăng nhập hoặc mật khẩu không đúng."
+    ]
 
 
 def test_signing_in_needs_the_csrf_token(browser, city):
     make_user("gv", "surveyor", city.village_a1, password="mật-khẩu-thử-123")
     csrf(browser)
-    response = browser.post("/field/session", {"username": "gv", "password": "mật-khẩu-thử-123"}, content_type="application/json")
+    response = browser.post(
+        "/field/session",
+        {"username": "gv", "password": "mật-khẩu-thử-123"},
+        content_type="application/json",
+    )
     assert response.status_code == 403
 
 
 def test_signing_out_ends_the_session(browser, city):
     make_user("gv", "surveyor", city.village_a1, password="mật-khẩu-thử-123")
     token = csrf(browser)
-    browser.post("/field/session", {"username": "gv", "password": "mật-khẩu-thử-123"}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    browser.post(
+        "/field/session",
+        {"username": "gv", "password": "mật-khẩu-thử-123"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
     token = browser.cookies["csrftoken"].value  # rotated at sign-in
     assert browser.delete("/field/session", HTTP_X_CSRFTOKEN=token).json()["user"] is None
     assert browser.get("/api/me/").status_code == 403

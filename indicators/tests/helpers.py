@@ -10,20 +10,45 @@ from tests.factories import ROUND
 _numbers = itertools.count(1)
 
 
-def people(village, n: int = 1, *, age: int | None = None, level: str | None = None, grade: int | None = None,
-           names: list[str] | None = None, household: Household | None = None, **fields) -> list[Resident]:
+def people(
+    village,
+    n: int = 1,
+    *,
+    age: int | None = None,
+    level: str | None = None,
+    grade: int | None = None,
+    names: list[str] | None = None,
+    household: Household | None = None,
+    **fields,
+) -> list[Resident]:
     """``n`` residents of one new household in ``village`` aged ``age`` in the round, enrolled at ``level``."""
     Round.objects.get_or_create(year=ROUND)
     commune = village.parent
     if household is None:
-        household = Household.objects.create(village=village, commune=commune, number=f"X{next(_numbers):05d}")
-    values = {"sex": "male", "relation": "child", "birth_year": ROUND - age if age is not None else 1990, **fields}
-    residents = Resident.objects.bulk_create([
-        Resident(household=household, commune=commune, full_name=names[i] if names else f"Người Thử {i}", **values)
-        for i in range(n)
-    ])
+        household = Household.objects.create(
+            village=village, commune=commune, number=f"X{next(_numbers):05d}"
+        )
+    values = {
+        "sex": "male",
+        "relation": "child",
+        "birth_year": ROUND - age if age is not None else 1990,
+        **fields,
+    }
+    residents = Resident.objects.bulk_create(
+        [
+            Resident(
+                household=household,
+                commune=commune,
+                full_name=names[i] if names else f"Người Thử {i}",
+                **values,
+            )
+            for i in range(n)
+        ]
+    )
     if level:
-        Enrollment.objects.bulk_create([Enrollment(resident=r, round_id=ROUND, level=level, grade=grade) for r in residents])
+        Enrollment.objects.bulk_create(
+            [Enrollment(resident=r, round_id=ROUND, level=level, grade=grade) for r in residents]
+        )
     return residents
 
 
@@ -44,13 +69,41 @@ def good_commune(village, *, per_age: int = 1) -> None:
     people(village, per_age, age=5, level="preschool", grade=5)
     people(village, per_age, age=6, level="primary", grade=1, preschool_completed_year=ROUND)
     for age in range(7, 11):
-        people(village, per_age, age=age, level="primary", grade=age - 5, preschool_completed_year=ROUND - age + 6)
+        people(
+            village,
+            per_age,
+            age=age,
+            level="primary",
+            grade=age - 5,
+            preschool_completed_year=ROUND - age + 6,
+        )
     for age in range(11, 15):
-        people(village, per_age, age=age, level="lower_secondary", grade=age - 5,
-               primary_completed_year=ROUND - age + 11, highest_grade_completed=age - 6)
+        people(
+            village,
+            per_age,
+            age=age,
+            level="lower_secondary",
+            grade=age - 5,
+            primary_completed_year=ROUND - age + 11,
+            highest_grade_completed=age - 6,
+        )
     for age in range(15, 19):
-        people(village, per_age, age=age, level="upper_secondary", grade=age - 5, primary_completed_year=ROUND - age + 11,
-               lower_secondary_graduated_year=ROUND - age + 15, highest_grade_completed=age - 6)
+        people(
+            village,
+            per_age,
+            age=age,
+            level="upper_secondary",
+            grade=age - 5,
+            primary_completed_year=ROUND - age + 11,
+            lower_secondary_graduated_year=ROUND - age + 15,
+            highest_grade_completed=age - 6,
+        )
     for age in range(19, 61, 7):
-        people(village, per_age, age=age, primary_completed_year=ROUND - age + 11,
-               lower_secondary_graduated_year=ROUND - age + 15, highest_grade_completed=9)
+        people(
+            village,
+            per_age,
+            age=age,
+            primary_completed_year=ROUND - age + 11,
+            lower_secondary_graduated_year=ROUND - age + 15,
+            highest_grade_completed=9,
+        )

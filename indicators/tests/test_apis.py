@@ -12,9 +12,18 @@ from tests.factories import ROUND, make_user
 pytestmark = pytest.mark.django_db
 
 CONTRACT_INDICATORS = {
-    "mn5_attending", "mn5_completed", "th_grade1_at6", "th_completed_at11", "th_11_rest_in_primary",
-    "th_completed_11_14", "thcs_graduated_15_18", "thcs_upper_track_15_18", "lit1_15_25", "lit1_15_35",
-    "lit2_15_35", "lit2_15_60",
+    "mn5_attending",
+    "mn5_completed",
+    "th_grade1_at6",
+    "th_completed_at11",
+    "th_11_rest_in_primary",
+    "th_completed_11_14",
+    "thcs_graduated_15_18",
+    "thcs_upper_track_15_18",
+    "lit1_15_25",
+    "lit1_15_35",
+    "lit2_15_35",
+    "lit2_15_60",
 }
 
 
@@ -39,7 +48,12 @@ def test_the_figures_of_a_commune_follow_the_contract(counted, django_assert_max
         response = client.get(f"/api/indicators/11311/?round={ROUND}")
     assert response.status_code == 200
     body = response.json()
-    assert (body["area"], body["round"], body["rules"], body["rules_version"]) == ("11311", ROUND, "nd20-2014", 1)
+    assert (body["area"], body["round"], body["rules"], body["rules_version"]) == (
+        "11311",
+        ROUND,
+        "nd20-2014",
+        1,
+    )
     assert set(body["indicators"]) == CONTRACT_INDICATORS
     assert body["indicators"]["th_11_rest_in_primary"] is True
     assert set(body["indicators"]["lit2_15_60"]) == {"numerator", "denominator", "rate"}
@@ -76,12 +90,18 @@ def test_anonymous_users_get_nothing(counted):
 def test_an_unknown_rule_set_is_a_400_on_rules_and_an_unknown_round_a_404(counted):
     client = client_for("city_staff", counted.city)
     response = client.get(f"/api/indicators/31/?round={ROUND}&rules=nd99")
-    assert response.status_code == 400 and response.json()["errors"] == {"rules": ["Không có bộ quy tắc nd99."]}
+    assert response.status_code == 400 and response.json()["errors"] == {
+        "rules": ["Không có bộ quy tắc nd99."]
+    }
     assert client.get("/api/indicators/31/?round=2031").status_code == 404
 
 
 def test_the_two_tier_rule_set_is_served_on_request(counted):
-    body = client_for("city_staff", counted.city).get(f"/api/indicators/31/?round={ROUND}&rules=two-tier-2025").json()
+    body = (
+        client_for("city_staff", counted.city)
+        .get(f"/api/indicators/31/?round={ROUND}&rules=two-tier-2025")
+        .json()
+    )
     assert body["rules"] == "two-tier-2025" and body["units_kind"] == "communes"
     assert [u["code"] for u in body["units"]] == ["11311", "11602"]
 
@@ -96,17 +116,33 @@ def test_figures_never_counted_are_counted_on_first_read(city):
 def test_the_rule_sets_in_force_are_listed(counted):
     body = client_for("city_staff", counted.city).get("/api/indicators/rules/").json()
     assert [(r["name"], r["version"]) for r in body] == [("nd20-2014", 1), ("two-tier-2025", 1)]
-    assert body[0]["params"]["commune"]["mn5"][0]["conditions"][0] == {"indicator": "mn5_attending", "min": 95, "difficult_min": 90}
+    assert body[0]["params"]["commune"]["mn5"][0]["conditions"][0] == {
+        "indicator": "mn5_attending",
+        "min": 95,
+        "difficult_min": 90,
+    }
 
 
 def test_a_supervisor_freezes_a_snapshot_that_later_corrections_do_not_change(counted):
     client = client_for("district_supervisor", counted.district)
-    response = client.post("/api/indicators/303/snapshots/", {"round": ROUND, "note": "Báo cáo tháng 10"}, format="json")
+    response = client.post(
+        "/api/indicators/303/snapshots/",
+        {"round": ROUND, "note": "Báo cáo tháng 10"},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     frozen = response.json()
-    assert frozen["frozen_by"] == "u-district_supervisor-303" and frozen["note"] == "Báo cáo tháng 10"
-    assert frozen["rules"] == "nd20-2014" and frozen["rules_version"] == 1 and frozen["area"] == "303"
-    assert frozen["figures"]["indicators"]["mn5_attending"] == {"numerator": 1, "denominator": 1, "rate": 100.0}
+    assert (
+        frozen["frozen_by"] == "u-district_supervisor-303" and frozen["note"] == "Báo cáo tháng 10"
+    )
+    assert (
+        frozen["rules"] == "nd20-2014" and frozen["rules_version"] == 1 and frozen["area"] == "303"
+    )
+    assert frozen["figures"]["indicators"]["mn5_attending"] == {
+        "numerator": 1,
+        "denominator": 1,
+        "rate": 100.0,
+    }
     assert frozen["changes"] == {"indicators": {}, "standards": {}}
 
     people(counted.village_a1, 3, age=5)  # a later correction
@@ -124,9 +160,19 @@ def test_a_supervisor_freezes_a_snapshot_that_later_corrections_do_not_change(co
 
 def test_only_supervising_roles_in_scope_may_freeze(counted):
     surveyor = client_for("surveyor", counted.village_a1)
-    assert surveyor.post("/api/indicators/11311/snapshots/", {"round": ROUND}, format="json").status_code == 404
+    assert (
+        surveyor.post(
+            "/api/indicators/11311/snapshots/", {"round": ROUND}, format="json"
+        ).status_code
+        == 404
+    )
     district = client_for("district_supervisor", counted.district)
-    assert district.post("/api/indicators/11602/snapshots/", {"round": ROUND}, format="json").status_code == 404
+    assert (
+        district.post(
+            "/api/indicators/11602/snapshots/", {"round": ROUND}, format="json"
+        ).status_code
+        == 404
+    )
     assert not Snapshot.objects.exists()
 
 

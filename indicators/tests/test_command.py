@@ -13,9 +13,18 @@ from tests.factories import ROUND
 pytestmark = pytest.mark.django_db
 
 INDICATORS = [
-    "mn5_attending", "mn5_completed", "th_grade1_at6", "th_completed_at11", "th_11_rest_in_primary",
-    "th_completed_11_14", "thcs_graduated_15_18", "thcs_upper_track_15_18", "lit1_15_25", "lit1_15_35",
-    "lit2_15_35", "lit2_15_60",
+    "mn5_attending",
+    "mn5_completed",
+    "th_grade1_at6",
+    "th_completed_at11",
+    "th_11_rest_in_primary",
+    "th_completed_11_14",
+    "thcs_graduated_15_18",
+    "thcs_upper_track_15_18",
+    "lit1_15_25",
+    "lit1_15_35",
+    "lit2_15_35",
+    "lit2_15_60",
 ]
 
 
@@ -35,9 +44,17 @@ def test_the_json_has_the_contract_keys(city):
     assert list(figs["indicators"]) == INDICATORS
     for key in INDICATORS:
         value = figs["indicators"][key]
-        assert isinstance(value, bool) if key == "th_11_rest_in_primary" else set(value) == {"numerator", "denominator", "rate"}
+        assert (
+            isinstance(value, bool)
+            if key == "th_11_rest_in_primary"
+            else set(value) == {"numerator", "denominator", "rate"}
+        )
     assert figs["standards"]["mn5"]["met"] is True
-    assert [figs["standards"][p]["level"] for p in ("primary", "lower_secondary", "literacy")] == [3, 3, 2]
+    assert [figs["standards"][p]["level"] for p in ("primary", "lower_secondary", "literacy")] == [
+        3,
+        3,
+        2,
+    ]
 
 
 def test_a_city_sums_its_communes_and_the_rule_set_can_be_chosen(city):
@@ -52,7 +69,10 @@ def test_a_city_sums_its_communes_and_the_rule_set_can_be_chosen(city):
 def test_the_command_recounts_data_written_without_stale_marks(city):
     run("--area", "11311", "--round", str(ROUND), "--json")
     people(city.village_a1, 2, age=6)  # written directly: no stale mark
-    assert run("--area", "11311", "--round", str(ROUND), "--json", "--stored")["cohorts"]["6"]["total"] == 0
+    assert (
+        run("--area", "11311", "--round", str(ROUND), "--json", "--stored")["cohorts"]["6"]["total"]
+        == 0
+    )
     assert run("--area", "11311", "--round", str(ROUND), "--json")["cohorts"]["6"]["total"] == 2
 
 

@@ -22,7 +22,12 @@ def test_19_of_20_is_95_percent_and_meets_the_threshold(city):
     figs = figures(city.commune_a)
     assert figs["indicators"]["mn5_attending"] == {"numerator": 19, "denominator": 20, "rate": 95.0}
     assert condition(figs, "mn5", 1, "mn5_attending") == {
-        "indicator": "mn5_attending", "numerator": 19, "denominator": 20, "rate": 95.0, "min": 95, "met": True,
+        "indicator": "mn5_attending",
+        "numerator": 19,
+        "denominator": 20,
+        "rate": 95.0,
+        "min": 95,
+        "met": True,
     }
 
 
@@ -33,7 +38,9 @@ def test_one_person_fewer_is_94_74_percent_and_does_not_meet(city):
     assert figs["indicators"]["mn5_attending"]["rate"] == pytest.approx(94.7368421)
     assert condition(figs, "mn5", 1, "mn5_attending")["met"] is False
     assert figs["standards"]["mn5"]["met"] is False
-    assert "tỷ lệ trẻ 5 tuổi đi học mẫu giáo đạt 94,74% < 95%" in figs["standards"]["mn5"]["reasons"]
+    assert (
+        "tỷ lệ trẻ 5 tuổi đi học mẫu giáo đạt 94,74% < 95%" in figs["standards"]["mn5"]["reasons"]
+    )
 
 
 def test_a_rate_just_below_the_threshold_never_reads_as_equal_to_it():
@@ -61,7 +68,12 @@ def test_an_especially_difficult_commune_meets_the_lower_threshold(city):
     figs = figures(city.commune_b)
     assert figs["difficult"] is True
     assert condition(figs, "mn5", 1, "mn5_attending") == {
-        "indicator": "mn5_attending", "numerator": 9, "denominator": 10, "rate": 90.0, "min": 90, "met": True,
+        "indicator": "mn5_attending",
+        "numerator": 9,
+        "denominator": 10,
+        "rate": 90.0,
+        "min": 90,
+        "met": True,
     }
 
 
@@ -70,7 +82,9 @@ def test_the_difficult_threshold_is_inclusive_and_one_fewer_fails(city):
     people(city.village_b1, 1, age=5)
     figs = figures(city.commune_b)
     assert condition(figs, "mn5", 1, "mn5_attending")["met"] is False
-    assert "tỷ lệ trẻ 5 tuổi đi học mẫu giáo đạt 88,89% < 90%" in figs["standards"]["mn5"]["reasons"]
+    assert (
+        "tỷ lệ trẻ 5 tuổi đi học mẫu giáo đạt 88,89% < 90%" in figs["standards"]["mn5"]["reasons"]
+    )
 
 
 def test_the_per_year_difficulty_flag_decides(city):
@@ -90,7 +104,10 @@ def test_a_difficult_commune_is_judged_on_literacy_15_25_instead_of_15_35(city):
         people(village, 10, age=20, highest_grade_completed=9)  # literate
         people(village, 10, age=30)  # illiterate: grade 0, no literacy class
     ordinary, difficult = figures(city.commune_a), figures(city.commune_b)
-    assert ordinary["indicators"]["lit1_15_35"]["rate"] == 50.0 and ordinary["indicators"]["lit1_15_25"]["rate"] == 100.0
+    assert (
+        ordinary["indicators"]["lit1_15_35"]["rate"] == 50.0
+        and ordinary["indicators"]["lit1_15_25"]["rate"] == 100.0
+    )
     assert ordinary["standards"]["literacy"]["level"] == 0
     assert condition(difficult, "literacy", 1, "lit1_15_25")["met"] is True
     assert difficult["standards"]["literacy"]["level"] == 1
@@ -113,7 +130,14 @@ def test_cohorts_count_every_single_age_with_the_four_breakdowns(city):
     people(city.village_a1, 1, age=61)  # past the forms' 0–60
     figs = figures(city.commune_a)
     assert sorted(figs["cohorts"], key=int) == [str(a) for a in range(61)]
-    assert figs["cohorts"]["0"] == {"total": 6, "female": 5, "minority": 4, "female_minority": 3, "disabled": 0, "ppc": 6}
+    assert figs["cohorts"]["0"] == {
+        "total": 6,
+        "female": 5,
+        "minority": 4,
+        "female_minority": 3,
+        "disabled": 0,
+        "ppc": 6,
+    }
     assert figs["cohorts"]["60"]["total"] == 1 and figs["cohorts"]["30"]["total"] == 0
 
 
@@ -122,14 +146,25 @@ def test_people_unable_to_study_leave_both_the_ppc_and_the_numerator(city):
     people(city.village_a1, 1, age=6, disability="cannot_study")
     people(city.village_a1, 1, age=6, disability="cannot_study", level="primary", grade=1)
     figs = figures(city.commune_a)
-    assert figs["cohorts"]["6"] == {"total": 11, "female": 0, "minority": 0, "female_minority": 0, "disabled": 2, "ppc": 9}
+    assert figs["cohorts"]["6"] == {
+        "total": 11,
+        "female": 0,
+        "minority": 0,
+        "female_minority": 0,
+        "disabled": 2,
+        "ppc": 9,
+    }
     assert figs["indicators"]["th_grade1_at6"] == {"numerator": 9, "denominator": 9, "rate": 100.0}
 
 
 def test_people_able_to_study_stay_in_the_ppc_unless_the_switch_says_otherwise(city):
     people(city.village_a1, 9, age=6, level="primary", grade=1)
     people(city.village_a1, 1, age=6, disability="can_study")
-    assert figures(city.commune_a)["indicators"]["th_grade1_at6"] == {"numerator": 9, "denominator": 10, "rate": 90.0}
+    assert figures(city.commune_a)["indicators"]["th_grade1_at6"] == {
+        "numerator": 9,
+        "denominator": 10,
+        "rate": 90.0,
+    }
     doc = {**builtin_documents()[0], "ppc_excludes": ["can_study", "cannot_study"]}
     every_disabled = rules_parse(doc)
     cells = recount(commune_ids=[city.commune_a.pk], round_year=ROUND)
@@ -156,27 +191,41 @@ def test_an_empty_cohort_has_no_rate_and_meets_nothing(city):
     figs = figures(city.commune_a)
     assert figs["indicators"]["mn5_attending"] == {"numerator": 0, "denominator": 0, "rate": None}
     assert figs["standards"]["mn5"]["met"] is False
-    assert figs["standards"]["primary"]["level"] == 0 and figs["standards"]["literacy"]["level"] == 0
-    assert "tỷ lệ trẻ 5 tuổi đi học mẫu giáo: không có ai trong độ tuổi" in figs["standards"]["mn5"]["reasons"]
+    assert (
+        figs["standards"]["primary"]["level"] == 0 and figs["standards"]["literacy"]["level"] == 0
+    )
+    assert (
+        "tỷ lệ trẻ 5 tuổi đi học mẫu giáo: không có ai trong độ tuổi"
+        in figs["standards"]["mn5"]["reasons"]
+    )
 
 
 def test_a_commune_meeting_every_condition_reaches_every_top_level(city):
     good_commune(city.village_a1)
     figs = figures(city.commune_a)
     assert figs["standards"]["mn5"]["met"] is True
-    assert [figs["standards"][p]["level"] for p in ("primary", "lower_secondary", "literacy")] == [3, 3, 2]
+    assert [figs["standards"][p]["level"] for p in ("primary", "lower_secondary", "literacy")] == [
+        3,
+        3,
+        2,
+    ]
     assert all(not s["reasons"] for s in figs["standards"].values())
     assert figs["indicators"]["th_11_rest_in_primary"] is True
 
 
 def test_an_11_year_old_neither_done_nor_in_primary_stops_primary_level_2(city):
     good_commune(city.village_a1, per_age=10)
-    people(city.village_a1, age=11, level="lower_secondary", grade=6)  # not completed, not in primary
+    people(
+        city.village_a1, age=11, level="lower_secondary", grade=6
+    )  # not completed, not in primary
     figs = figures(city.commune_a)
     assert figs["indicators"]["th_11_rest_in_primary"] is False
     assert figs["flags"]["th_11_rest_in_primary"]["gap"] == 1
     assert figs["standards"]["primary"]["level"] == 1
-    assert "1 trẻ 11 tuổi chưa hoàn thành chương trình tiểu học mà không học tiểu học" in figs["standards"]["primary"]["reasons"]
+    assert (
+        "1 trẻ 11 tuổi chưa hoàn thành chương trình tiểu học mà không học tiểu học"
+        in figs["standards"]["primary"]["reasons"]
+    )
 
 
 def test_an_11_year_old_still_in_primary_keeps_the_flag(city):
@@ -184,7 +233,11 @@ def test_an_11_year_old_still_in_primary_keeps_the_flag(city):
     people(city.village_a1, age=11, level="primary", grade=5)
     figs = figures(city.commune_a)
     assert figs["indicators"]["th_11_rest_in_primary"] is True
-    assert figs["indicators"]["th_completed_at11"] == {"numerator": 10, "denominator": 11, "rate": pytest.approx(90.909090909)}
+    assert figs["indicators"]["th_completed_at11"] == {
+        "numerator": 10,
+        "denominator": 11,
+        "rate": pytest.approx(90.909090909),
+    }
     assert figs["standards"]["primary"]["level"] == 3
 
 
@@ -197,16 +250,22 @@ def test_lower_secondary_needs_primary_level_1_and_literacy_level_1(city):
     assert condition(figs, "lower_secondary", 1, "thcs_graduated_15_18")["met"] is True
     assert figs["standards"]["lower_secondary"]["level"] == 0
     assert figs["standards"]["lower_secondary"]["levels"][0]["requires"] == [
-        {"programme": "primary", "level": 1, "met": False}, {"programme": "literacy", "level": 1, "met": True},
+        {"programme": "primary", "level": 1, "met": False},
+        {"programme": "literacy", "level": 1, "met": True},
     ]
-    assert "cần đạt chuẩn phổ cập giáo dục tiểu học mức độ 1" in figs["standards"]["lower_secondary"]["reasons"]
+    assert (
+        "cần đạt chuẩn phổ cập giáo dục tiểu học mức độ 1"
+        in figs["standards"]["lower_secondary"]["reasons"]
+    )
 
 
 def test_lower_secondary_also_falls_without_literacy_level_1(city):
     good_commune(city.village_a1)
     people(city.village_a1, 40, age=30)  # illiterate adults
     figs = figures(city.commune_a)
-    assert figs["standards"]["primary"]["level"] == 3 and figs["standards"]["literacy"]["level"] == 0
+    assert (
+        figs["standards"]["primary"]["level"] == 3 and figs["standards"]["literacy"]["level"] == 0
+    )
     assert figs["standards"]["lower_secondary"]["level"] == 0
 
 

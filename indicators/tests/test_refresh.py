@@ -21,24 +21,50 @@ DEVICE = "00000000-0000-4000-8000-00000000abcd"
 
 
 def _op(kind: str, entity_id, data: dict) -> dict:
-    return {"op_id": str(uuid.uuid4()), "kind": kind, "entity_id": str(entity_id), "base_version": None, "base": {}, "data": data}
+    return {
+        "op_id": str(uuid.uuid4()),
+        "kind": kind,
+        "entity_id": str(entity_id),
+        "base_version": None,
+        "base": {},
+        "data": data,
+    }
 
 
 def household_ops(village, number: str, members: list[dict]) -> list[dict]:
     """A new household as a phone pushes it: the household, its residents, the visit."""
     household_id = uuid.uuid4()
-    fields = {"village": village.code, "number": number, "address": "Số 1", "residence": "permanent", "phone": "", "note": ""}
+    fields = {
+        "village": village.code,
+        "number": number,
+        "address": "Số 1",
+        "residence": "permanent",
+        "phone": "",
+        "note": "",
+    }
     ops = [_op("household.upsert", household_id, fields)]
     for m in members:
-        ops.append(_op("resident.upsert", m["id"], {**{k: v for k, v in m.items() if k != "id"}, "household": str(household_id)}))
-    ops.append(_op("visit.record", household_id, {"household": str(household_id), "date": "2025-09-20"}))
+        ops.append(
+            _op(
+                "resident.upsert",
+                m["id"],
+                {**{k: v for k, v in m.items() if k != "id"}, "household": str(household_id)},
+            )
+        )
+    ops.append(
+        _op("visit.record", household_id, {"household": str(household_id), "date": "2025-09-20"})
+    )
     return ops
 
 
 def five_year_old(**overrides) -> dict:
     return child(
-        full_name="Lê Minh An", birth_year=ROUND - 5, preschool_completed_year=None, primary_completed_year=None,
-        highest_grade_completed=0, enrollment={"round": ROUND, "level": "preschool", "grade": 5, "school": "MN"},
+        full_name="Lê Minh An",
+        birth_year=ROUND - 5,
+        preschool_completed_year=None,
+        primary_completed_year=None,
+        highest_grade_completed=0,
+        enrollment={"round": ROUND, "level": "preschool", "grade": 5, "school": "MN"},
         **overrides,
     )
 
@@ -51,7 +77,9 @@ def phone(city):
 
 
 def push(client, ops):
-    response = client.post("/api/sync/push", {"device": DEVICE, "round": ROUND, "ops": ops}, format="json")
+    response = client.post(
+        "/api/sync/push", {"device": DEVICE, "round": ROUND, "ops": ops}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert {r["status"] for r in response.json()["results"]} == {"applied"}, response.json()
     return response
@@ -67,7 +95,10 @@ def test_a_sync_push_refreshes_the_commune_district_and_city_after_commit(city, 
     assert not StaleCommune.objects.exists()
     for area in (city.commune_a, city.district, city.city):
         figs = figures_of(area)
-        assert figs["cohorts"]["5"]["total"] == 1 and figs["indicators"]["mn5_attending"]["numerator"] == 1
+        assert (
+            figs["cohorts"]["5"]["total"] == 1
+            and figs["indicators"]["mn5_attending"]["numerator"] == 1
+        )
     assert figures_of(city.city, "two-tier-2025")["cohorts"]["40"]["total"] == 1
     # a commune never counted is counted once so that the city is complete; counted ones are left alone
     assert figures_of(city.commune_b)["cohorts"]["40"]["total"] == 0
@@ -80,7 +111,11 @@ def test_a_later_edit_is_refreshed_too(city, phone):
     edit = _op("resident.upsert", kid["id"], {"enrollment": None})
     edit["base_version"] = 1
     push(phone, [edit])
-    assert figures_of(city.commune_a)["indicators"]["mn5_attending"] == {"numerator": 0, "denominator": 1, "rate": 0.0}
+    assert figures_of(city.commune_a)["indicators"]["mn5_attending"] == {
+        "numerator": 0,
+        "denominator": 1,
+        "rate": 0.0,
+    }
     assert figures_of(city.city)["indicators"]["mn5_attending"]["numerator"] == 0
 
 
@@ -88,7 +123,9 @@ def test_a_later_edit_is_refreshed_too(city, phone):
 def test_a_burst_of_200_ops_costs_one_recount_per_commune(city, phone, monkeypatch):
     counted = []
     real = services.recount
-    monkeypatch.setattr(services, "recount", lambda **kw: counted.append(kw["commune_ids"]) or real(**kw))
+    monkeypatch.setattr(
+        services, "recount", lambda **kw: counted.append(kw["commune_ids"]) or real(**kw)
+    )
     ops = []
     for n in range(40):
         ops += household_ops(city.village_a1, f"T01-{n:03d}", [member(), five_year_old(), child()])
@@ -102,8 +139,14 @@ def test_a_burst_of_200_ops_costs_one_recount_per_commune(city, phone, monkeypat
 def test_an_edit_through_the_rest_api_is_refreshed(city):
     client = APIClient()
     client.force_authenticate(make_user("xa", "commune_officer", city.commune_b))
-    body = {"id": str(uuid.uuid4()), "village": city.village_b1.code, "number": "B-1", "residence": "permanent",
-            "visit": {"round": ROUND, "date": "2025-09-14"}, "members": [member(), five_year_old()]}
+    body = {
+        "id": str(uuid.uuid4()),
+        "village": city.village_b1.code,
+        "number": "B-1",
+        "residence": "permanent",
+        "visit": {"round": ROUND, "date": "2025-09-14"},
+        "members": [member(), five_year_old()],
+    }
     assert client.post(f"/api/households/?round={ROUND}", body, format="json").status_code == 201
     assert figures_of(city.commune_b)["cohorts"]["5"]["total"] == 1
     response = client.get(f"/api/indicators/{city.commune_b.code}/?round={ROUND}")
@@ -115,12 +158,20 @@ def test_the_refresh_is_announced_to_the_boards_of_the_commune_district_and_city
     round_ensure(year=ROUND)
     services.area_refresh(area=city.city, round_year=ROUND)  # every commune counted once already
     groups = [group_name(code) for code in ("11311", "303", "31", "11602")]
-    got = listen_while(groups, lambda: push(phone, household_ops(city.village_a1, "T01-001", [member(), five_year_old()])))
+    got = listen_while(
+        groups,
+        lambda: push(phone, household_ops(city.village_a1, "T01-001", [member(), five_year_old()])),
+    )
     messages = [m for m in got if m["event"]["type"] == "indicators.refreshed"]
-    assert len(messages) == 3  # one per group of the commune, its district and its city; none for commune B
+    assert (
+        len(messages) == 3
+    )  # one per group of the commune, its district and its city; none for commune B
     assert messages[0]["type"] == "board.event"
     assert messages[0]["event"] == {
-        "type": "indicators.refreshed", "round": ROUND, "communes": ["11311"], "areas": ["11311", "303", "31"],
+        "type": "indicators.refreshed",
+        "round": ROUND,
+        "communes": ["11311"],
+        "areas": ["11311", "303", "31"],
     }
 
 

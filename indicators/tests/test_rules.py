@@ -56,10 +56,18 @@ def test_a_new_version_applies_and_the_figures_name_it(city):
     figs = figures(city.commune_a)
     assert figs["rules_version"] == 2
     assert figs["standards"]["primary"]["levels"][0]["conditions"][0] == {
-        "indicator": "th_grade1_at6", "numerator": 9, "denominator": 10, "rate": 90.0, "min": 91, "met": False,
+        "indicator": "th_grade1_at6",
+        "numerator": 9,
+        "denominator": 10,
+        "rate": 90.0,
+        "min": 91,
+        "met": False,
     }
-    assert set(AreaFigures.objects.filter(area=city.commune_a).values_list("rules__name", "rules__version")) == {
-        ("nd20-2014", 2), ("two-tier-2025", 1),
+    assert set(
+        AreaFigures.objects.filter(area=city.commune_a).values_list("rules__name", "rules__version")
+    ) == {
+        ("nd20-2014", 2),
+        ("two-tier-2025", 1),
     }
 
 
@@ -72,7 +80,11 @@ def test_the_completion_cohort_of_preschool_is_configurable(city):
     doc["version"] = 2
     doc["indicators"]["mn5_completed"]["ages"] = [7, 7]
     RuleSet.objects.create(name="nd20-2014", version=2, params=doc)
-    assert figures(city.commune_a)["indicators"]["mn5_completed"] == {"numerator": 1, "denominator": 2, "rate": 50.0}
+    assert figures(city.commune_a)["indicators"]["mn5_completed"] == {
+        "numerator": 1,
+        "denominator": 2,
+        "rate": 50.0,
+    }
 
 
 def test_the_admin_adds_a_checked_version_and_never_edits_one(admin_client):
@@ -84,7 +96,9 @@ def test_the_admin_adds_a_checked_version_and_never_edits_one(admin_client):
     response = admin_client.post("/admin/indicators/ruleset/add/", data)
     assert response.status_code == 200 and "between 0 and 100" in response.content.decode()
     doc["commune"]["mn5"][0]["conditions"][0]["min"] = 96
-    response = admin_client.post("/admin/indicators/ruleset/add/", {**data, "params": json.dumps(doc)})
+    response = admin_client.post(
+        "/admin/indicators/ruleset/add/", {**data, "params": json.dumps(doc)}
+    )
     assert response.status_code == 302
     assert rules_named("nd20-2014").version == 2
     stored = RuleSet.objects.get(name="nd20-2014", version=2)

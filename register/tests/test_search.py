@@ -235,7 +235,9 @@ def test_capped_and_uncapped_pages_give_the_same_order(city, people, city_staff,
     from register import selectors
 
     client = api_client(city_staff)
-    few = [r["id"] for r in client.get("/api/register/people/?page_size=3&page=2").json()["results"]]
+    few = [
+        r["id"] for r in client.get("/api/register/people/?page_size=3&page=2").json()["results"]
+    ]
     monkeypatch.setattr(selectors, "COUNT_CAP", 4)
     many = client.get("/api/register/people/?page_size=3&page=2").json()
     assert many["count_capped"] is True and many["count"] == 4

@@ -10,13 +10,19 @@ from django.utils import translation
 
 ROOT = Path(settings.BASE_DIR)
 CATALOGS = sorted(ROOT.glob("*/locale/vi/LC_MESSAGES/django.po"))
-CALL = re.compile(r"""\b(?:_|gettext|gettext_lazy)\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*[,)]""")
+CALL = re.compile(
+    r"""\b(?:_|gettext|gettext_lazy)\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*[,)]"""
+)
 
 
 def source_messages() -> set[str]:
     found = set()
     for path in ROOT.glob("*/**/*.py"):
-        if any(part.startswith(".") for part in path.relative_to(ROOT).parts) or "tests" in path.parts or "migrations" in path.parts:
+        if (
+            any(part.startswith(".") for part in path.relative_to(ROOT).parts)
+            or "tests" in path.parts
+            or "migrations" in path.parts
+        ):
             continue
         for match in CALL.finditer(path.read_text(encoding="utf-8")):
             found.add(ast.literal_eval(match.group(1)))

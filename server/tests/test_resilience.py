@@ -49,7 +49,9 @@ def test_a_failed_publish_pauses_the_broker_instead_of_retrying_each_task():
 
 
 def _publish_twice(noop):
-    with mock.patch.object(CeleryTask, "apply_async", side_effect=BrokerError("Connection refused")) as publish:
+    with mock.patch.object(
+        CeleryTask, "apply_async", side_effect=BrokerError("Connection refused")
+    ) as publish:
         with pytest.raises(BrokerError):
             noop.delay()
         with pytest.raises(BrokerUnavailable):  # at once, without asking the broker again

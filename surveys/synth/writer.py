@@ -224,8 +224,13 @@ class BulkWriter:
         fields = {name: getattr(p, name) for name in PERSON_FIELDS}
         commune = p.household.village.commune.pk
         return Resident(
-            id=p.id, household_id=p.household.id, commune_id=commune, version=1, seq=seq,
-            sort_key=_sort_key(p.full_name), **fields
+            id=p.id,
+            household_id=p.household.id,
+            commune_id=commune,
+            version=1,
+            seq=seq,
+            sort_key=_sort_key(p.full_name),
+            **fields,
         )
 
 

@@ -39,8 +39,12 @@ def test_errors_name_the_field_in_vietnamese(client, city):
 
 def test_errors_are_in_english_when_asked(client, city):
     data = household(city.village_a1, members=[member(), child(birth_year=2026)])
-    response = client.post(f"/api/households/?round={ROUND}", data, format="json", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.json()["errors"]["members.1.birth_year"] == ["The birth year must be between 1900 and 2025."]
+    response = client.post(
+        f"/api/households/?round={ROUND}", data, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.json()["errors"]["members.1.birth_year"] == [
+        "The birth year must be between 1900 and 2025."
+    ]
 
 
 def test_posting_an_existing_id_is_refused(client, city):
@@ -104,7 +108,9 @@ def test_token_auth_round_trip(city):
     assert anonymous.get("/api/households/").status_code in (401, 403)
     wrong = anonymous.post("/api/auth/token/", {"username": "gv", "password": "sai"}, format="json")
     assert wrong.status_code == 400 and wrong.json()["message"]
-    response = anonymous.post("/api/auth/token/", {"username": "gv", "password": "mật-khẩu-thử-123"}, format="json")
+    response = anonymous.post(
+        "/api/auth/token/", {"username": "gv", "password": "mật-khẩu-thử-123"}, format="json"
+    )
     token = response.json()["token"]
     assert response.status_code == 200 and len(token) == 40
     anonymous.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -116,6 +122,8 @@ def test_session_auth_requires_csrf(city):
     user = make_user("xa2", "commune_officer", city.commune_a)
     browser = APIClient(enforce_csrf_checks=True)
     browser.force_login(user)
-    response = browser.post(f"/api/households/?round={ROUND}", household(city.village_a1), format="json")
+    response = browser.post(
+        f"/api/households/?round={ROUND}", household(city.village_a1), format="json"
+    )
     assert response.status_code == 403
     assert not Household.objects.exists()

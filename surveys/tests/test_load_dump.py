@@ -21,14 +21,37 @@ def households_fixture(city) -> list[dict]:
     return [
         household(city.village_a1, "T01-001"),
         household(
-            city.village_a2, "T02-001", visit=None, residence="temporary", phone="", note="Ở trọ",
+            city.village_a2,
+            "T02-001",
+            visit=None,
+            residence="temporary",
+            phone="",
+            note="Ở trọ",
             members=[
-                member(full_name="Lê Thị Mai", sex="female", birth_month=None, birth_day=None, national_id="031185000123"),
-                child(full_name="Lê Văn Tí", sex="male", status="moved_out", status_year=2024, enrollment=None,
-                      dropped_out={"grade": 6, "year": 2024}, disability="can_study", ethnicity="04"),
+                member(
+                    full_name="Lê Thị Mai",
+                    sex="female",
+                    birth_month=None,
+                    birth_day=None,
+                    national_id="031185000123",
+                ),
+                child(
+                    full_name="Lê Văn Tí",
+                    sex="male",
+                    status="moved_out",
+                    status_year=2024,
+                    enrollment=None,
+                    dropped_out={"grade": 6, "year": 2024},
+                    disability="can_study",
+                    ethnicity="04",
+                ),
             ],
         ),
-        household(city.village_b1, "T01-001", members=[member(full_name="Đặng Văn Hùng", literacy_stage=2)]),
+        household(
+            city.village_b1,
+            "T01-001",
+            members=[member(full_name="Đặng Văn Hùng", literacy_stage=2)],
+        ),
     ]
 
 
@@ -37,7 +60,13 @@ def test_dump_of_load_returns_the_input_field_for_field(city, tmp_path):
     source = tmp_path / "in.json"
     source.write_text(json.dumps(original, ensure_ascii=False), encoding="utf-8")
     out, err = run("load_households", str(source), "--round", str(ROUND))
-    assert json.loads(out) == {"households": 3, "created": 3, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert json.loads(out) == {
+        "households": 3,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
     assert err == ""
     dumped = json.loads(run("dump_households", "--area", "31", "--round", str(ROUND))[0])
     assert sorted(dumped, key=lambda h: h["id"]) == sorted(original, key=lambda h: h["id"])

@@ -26,7 +26,12 @@ def test_listeners_receive_the_changes_after_commit_only(city, received):
         household_upsert(data=household(city.village_a1), round_year=ROUND)
         assert received == []
     assert len(received) == 1
-    assert sorted(received[0]) == [("household", "create"), ("resident", "create"), ("resident", "create"), ("visit", "create")]
+    assert sorted(received[0]) == [
+        ("household", "create"),
+        ("resident", "create"),
+        ("resident", "create"),
+        ("visit", "create"),
+    ]
 
 
 def test_a_rolled_back_write_reaches_no_listener_and_marks_nothing(city, received):
@@ -41,7 +46,10 @@ def test_a_change_marks_its_commune_stale_for_the_round(city, received):
     with transaction.atomic():
         household_upsert(data=household(city.village_a1), round_year=ROUND)
         household_upsert(data=household(city.village_b1), round_year=ROUND)
-        assert sorted(StaleCommune.objects.values_list("commune__code", "round_id")) == [("11311", ROUND), ("11602", ROUND)]
+        assert sorted(StaleCommune.objects.values_list("commune__code", "round_id")) == [
+            ("11311", ROUND),
+            ("11602", ROUND),
+        ]
 
 
 def test_a_failing_listener_does_not_stop_the_others(city, received):

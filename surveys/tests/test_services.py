@@ -19,7 +19,12 @@ def test_it_creates_a_household_with_members_enrollments_visit_and_history(city)
     assert Enrollment.objects.get(resident_id=data["members"][1]["id"]).grade == 6
     assert Visit.objects.get(household=saved).date.isoformat() == "2025-09-14"
     entities = sorted(Change.objects.filter(household_id=saved.pk).values_list("entity", "action"))
-    assert entities == [("household", "create"), ("resident", "create"), ("resident", "create"), ("visit", "create")]
+    assert entities == [
+        ("household", "create"),
+        ("resident", "create"),
+        ("resident", "create"),
+        ("visit", "create"),
+    ]
     created = Change.objects.get(entity="household")
     assert created.fields["number"] == [None, "T01-001"] and created.source == "test"
 
@@ -39,7 +44,9 @@ def test_an_update_bumps_the_version_and_records_old_and_new_values(city):
     household_upsert(data=data, round_year=ROUND)
     data["members"][0]["full_name"] = "Nguyễn Văn Nam Anh"
     data["address"] = "Số 14"
-    household_upsert(data=data, round_year=ROUND, user=make_user("xa", "commune_officer", city.commune_a))
+    household_upsert(
+        data=data, round_year=ROUND, user=make_user("xa", "commune_officer", city.commune_a)
+    )
     saved = Household.objects.get(pk=data["id"])
     head = Resident.objects.get(pk=data["members"][0]["id"])
     assert (saved.version, head.version) == (2, 2)
@@ -109,7 +116,11 @@ def test_a_failed_save_leaves_nothing_behind(city):
     data = household(city.village_a1, members=[member(), child(birth_year=1800)])
     with pytest.raises(ValidationFailed):
         household_upsert(data=data, round_year=ROUND)
-    assert not Household.objects.exists() and not Resident.objects.exists() and not Change.objects.exists()
+    assert (
+        not Household.objects.exists()
+        and not Resident.objects.exists()
+        and not Change.objects.exists()
+    )
 
 
 def test_a_surveyor_cannot_write_outside_their_villages(city):
@@ -120,7 +131,13 @@ def test_a_surveyor_cannot_write_outside_their_villages(city):
     assert "village" in error.value.errors
     foreign = household_upsert(data=household(city.village_a2, "T-10"), round_year=ROUND).household
     with pytest.raises(NotFound):
-        household_upsert(data={"note": "x"}, round_year=ROUND, user=surveyor, household_id=foreign.pk, partial=True)
+        household_upsert(
+            data={"note": "x"},
+            round_year=ROUND,
+            user=surveyor,
+            household_id=foreign.pk,
+            partial=True,
+        )
 
 
 def test_moving_a_household_to_another_commune_moves_its_people(city):

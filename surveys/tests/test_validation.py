@@ -62,8 +62,13 @@ def test_a_bad_member_field_is_named(overrides, field):
     ],
 )
 def test_a_good_member_field_passes(overrides, field):
-    errors = errors_for(**overrides, primary_completed_year=None, lower_secondary_graduated_year=None,
-                        upper_secondary_graduated_year=None, highest_grade_completed=0)
+    errors = errors_for(
+        **overrides,
+        primary_completed_year=None,
+        lower_secondary_graduated_year=None,
+        upper_secondary_graduated_year=None,
+        highest_grade_completed=0,
+    )
     assert not any(key.startswith(f"members.0.{field}") for key in errors)
 
 
@@ -73,15 +78,20 @@ def test_a_milestone_year_is_at_least_birth_year_plus_5():
 
 
 def test_a_milestone_year_is_not_after_the_round():
-    errors = errors_for(primary_completed_year=None, lower_secondary_graduated_year=None,
-                        upper_secondary_graduated_year=ROUND + 1)
+    errors = errors_for(
+        primary_completed_year=None,
+        lower_secondary_graduated_year=None,
+        upper_secondary_graduated_year=ROUND + 1,
+    )
     assert "members.0.upper_secondary_graduated_year" in errors
     assert errors_for(upper_secondary_graduated_year=ROUND) == {}
 
 
 def test_primary_comes_before_lower_secondary_before_upper_secondary():
     assert "members.0.lower_secondary_graduated_year" in errors_for(primary_completed_year=2000)
-    assert "members.0.upper_secondary_graduated_year" in errors_for(upper_secondary_graduated_year=2000)
+    assert "members.0.upper_secondary_graduated_year" in errors_for(
+        upper_secondary_graduated_year=2000
+    )
     assert errors_for(primary_completed_year=1996, lower_secondary_graduated_year=2000) == {}
 
 
@@ -109,13 +119,19 @@ def test_the_grade_matches_the_level(level, good, bad):
     def enrollment(grade):
         return {"round": ROUND, "level": level, "grade": grade, "school": "Trường"}
 
-    kid = {"primary_completed_year": None, "highest_grade_completed": 0, "preschool_completed_year": None}
+    kid = {
+        "primary_completed_year": None,
+        "highest_grade_completed": 0,
+        "preschool_completed_year": None,
+    }
     assert "members.1.enrollment.grade" not in child_errors(enrollment=enrollment(good), **kid)
     assert "members.1.enrollment.grade" in child_errors(enrollment=enrollment(bad), **kid)
 
 
 def test_an_enrollment_names_its_level_and_round():
-    assert "members.1.enrollment.level" in child_errors(enrollment={"round": ROUND, "level": "college", "grade": None})
+    assert "members.1.enrollment.level" in child_errors(
+        enrollment={"round": ROUND, "level": "college", "grade": None}
+    )
     assert "members.1.enrollment.round" in child_errors(
         enrollment={"round": ROUND - 1, "level": "lower_secondary", "grade": 6}
     )
@@ -125,7 +141,9 @@ def test_an_enrollment_names_its_level_and_round():
 def test_nobody_gone_is_enrolled(status):
     assert "members.1.enrollment" in child_errors(status=status, status_year=ROUND)
     assert "members.1.enrollment" not in child_errors(
-        status=status, status_year=ROUND, enrollment={"round": ROUND, "level": "none", "grade": None, "school": ""}
+        status=status,
+        status_year=ROUND,
+        enrollment={"round": ROUND, "level": "none", "grade": None, "school": ""},
     )
     assert "members.1.enrollment" not in child_errors(status="moved_in", status_year=ROUND)
 
@@ -178,6 +196,7 @@ def test_a_household_that_is_not_an_object_is_refused():
 
 def test_numbers_given_as_digit_strings_are_accepted():
     clean, errors = validate_household(
-        {"village": "V", "number": "1", "members": [member(birth_year="1985", birth_month="4")]}, round_year=ROUND
+        {"village": "V", "number": "1", "members": [member(birth_year="1985", birth_month="4")]},
+        round_year=ROUND,
     )
     assert errors.as_dict() == {} and clean["members"][0]["birth_year"] == 1985

@@ -9,13 +9,25 @@ HOUSEHOLD_KEYS = ("village", "number", "address", "residence", "phone", "note")
 
 def op(kind: str, entity_id, data: dict, base_version=None, base=None, **extra) -> dict:
     return {
-        "op_id": str(uuid.uuid4()), "kind": kind, "entity_id": str(entity_id), "base_version": base_version,
-        "base": base or {}, "data": data, **extra,
+        "op_id": str(uuid.uuid4()),
+        "kind": kind,
+        "entity_id": str(entity_id),
+        "base_version": base_version,
+        "base": base or {},
+        "data": data,
+        **extra,
     }
 
 
 def household_data(village, number="T01-001", **overrides) -> dict:
-    data = {"village": village.code, "number": number, "address": "Số 1", "residence": "permanent", "phone": "", "note": ""}
+    data = {
+        "village": village.code,
+        "number": number,
+        "address": "Số 1",
+        "residence": "permanent",
+        "phone": "",
+        "note": "",
+    }
     data.update(overrides)
     return data
 

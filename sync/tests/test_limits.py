@@ -30,8 +30,14 @@ def test_a_body_over_2_mb_is_413(phone, city):
 
 @pytest.mark.django_db
 def test_a_bad_envelope_names_the_fields(phone):
-    response = phone.post("/api/sync/push", {"device": "nope", "round": "2025", "ops": {}}, format="json")
-    assert response.status_code == 400 and set(response.json()["errors"]) == {"device", "round", "ops"}
+    response = phone.post(
+        "/api/sync/push", {"device": "nope", "round": "2025", "ops": {}}, format="json"
+    )
+    assert response.status_code == 400 and set(response.json()["errors"]) == {
+        "device",
+        "round",
+        "ops",
+    }
     not_json = phone.post("/api/sync/push", "{oops", content_type="application/json")
     assert not_json.status_code == 400 and not_json.json()["message"]
 
@@ -45,12 +51,16 @@ def test_the_rate_limit_answers_429_with_retry_after(phone, city, monkeypatch):
     assert phone.get("/api/sync/pull").status_code == 200
     assert phone.get("/api/sync/pull").status_code == 200
     limited = phone.get("/api/sync/pull")
-    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0 and limited.json()["message"]
+    assert (
+        limited.status_code == 429 and int(limited["Retry-After"]) > 0 and limited.json()["message"]
+    )
     cache.clear()
 
 
 @pytest.mark.django_db
-def test_an_overloaded_process_answers_503_with_retry_after_and_loses_nothing(phone, city, settings):
+def test_an_overloaded_process_answers_503_with_retry_after_and_loses_nothing(
+    phone, city, settings
+):
     settings.SYNC_MAX_IN_FLIGHT = 1
     _household_id, ops = new_household_ops(city.village_a1)
     IN_FLIGHT.enter(1)  # another push is being served
@@ -75,7 +85,9 @@ def test_push_with_the_browser_session_needs_csrf(city):
     client.get("/")  # a page with a form sets the CSRF cookie, as the app's pages do
     token = client.cookies["csrftoken"].value
     body = json.dumps({"device": str(DEVICE), "round": 2025, "ops": ops})
-    response = client.post("/api/sync/push", body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    response = client.post(
+        "/api/sync/push", body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert response.status_code == 200 and Household.objects.count() == 1
 
 
@@ -83,7 +95,9 @@ def test_push_with_the_browser_session_needs_csrf(city):
 def test_push_with_a_token(city):
     make_user("gv", "surveyor", city.village_a1, password="mật-khẩu-thử-123")
     client = APIClient()
-    token = client.post("/api/auth/token/", {"username": "gv", "password": "mật-khẩu-thử-123"}, format="json").json()["token"]
+    token = client.post(
+        "/api/auth/token/", {"username": "gv", "password": "mật-khẩu-thử-123"}, format="json"
+    ).json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     _household_id, ops = new_household_ops(city.village_a1)
     assert push(client, ops).status_code == 200

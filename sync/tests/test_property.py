@@ -47,10 +47,16 @@ class Phone:
 
     def edit(self, entity: str, name: str, value) -> None:
         self.clock += 1
-        self.outbox.append(op(
-            f"{entity}.upsert", self.ids[entity], {name: value}, base_version=self.version[entity],
-            base={name: self.base[entity][name]}, at=self.clock,
-        ))
+        self.outbox.append(
+            op(
+                f"{entity}.upsert",
+                self.ids[entity],
+                {name: value},
+                base_version=self.version[entity],
+                base={name: self.base[entity][name]},
+                at=self.clock,
+            )
+        )
 
     def _learn(self, entity: str, server: dict | None) -> None:
         if server is not None:
@@ -80,10 +86,16 @@ class Phone:
 
     def pull(self) -> None:
         while True:
-            body = self.client.get(f"/api/sync/pull?cursor={self.cursor}&device={self.device}&round={ROUND}").json()
+            body = self.client.get(
+                f"/api/sync/pull?cursor={self.cursor}&device={self.device}&round={ROUND}"
+            ).json()
             for change in body["changes"]:
                 for entity, entity_id in self.ids.items():
-                    if change["id"] == entity_id and change["entity"] == entity and not change["deleted"]:
+                    if (
+                        change["id"] == entity_id
+                        and change["entity"] == entity
+                        and not change["deleted"]
+                    ):
                         self._learn(entity, {**change["data"], "version": change["version"]})
             self.cursor = body["cursor"]
             if not body["more"]:
@@ -92,13 +104,21 @@ class Phone:
 
 def history(entity_id: str, name: str) -> set:
     values = set()
-    for fields in Change.objects.filter(entity_id=entity_id).exclude(entity="visit").values_list("fields", flat=True):
+    for fields in (
+        Change.objects.filter(entity_id=entity_id)
+        .exclude(entity="visit")
+        .values_list("fields", flat=True)
+    ):
         if name in fields:
             values.update(fields[name])
     return values
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(actions=st.lists(action, min_size=1, max_size=25))
 def test_two_phones_in_any_order_keep_every_change_exactly_once(city, actions):
     household_id, resident_id = str(uuid.uuid4()), str(uuid.uuid4())
@@ -106,13 +126,22 @@ def test_two_phones_in_any_order_keep_every_change_exactly_once(city, actions):
     clients = []
     for name in ("a", "b"):
         client = APIClient()
-        client.force_authenticate(make_user(f"gv-{name}-{household_id[:8]}", "surveyor", city.village_a1))
+        client.force_authenticate(
+            make_user(f"gv-{name}-{household_id[:8]}", "surveyor", city.village_a1)
+        )
         clients.append(client)
     setup = [
-        op("household.upsert", household_id, household_data(city.village_a1, number=f"P-{household_id[:12]}")),
+        op(
+            "household.upsert",
+            household_id,
+            household_data(city.village_a1, number=f"P-{household_id[:12]}"),
+        ),
         op("resident.upsert", resident_id, resident_data(household_id, guardian_name="")),
     ]
-    assert [r["status"] for r in push(clients[0], setup).json()["results"]] == ["applied", "applied"]
+    assert [r["status"] for r in push(clients[0], setup).json()["results"]] == [
+        "applied",
+        "applied",
+    ]
     phones = [Phone(client, ids) for client in clients]
     for phone in phones:
         phone.pull()
@@ -141,7 +170,7 @@ def test_two_phones_in_any_order_keep_every_change_exactly_once(city, actions):
     # No edit lost: it became a server value at some point, or a conflict keeps it.
     for sent, result in log.values():
         entity_id = sent["entity_id"]
-        (name, value), = sent["data"].items()
+        ((name, value),) = sent["data"].items()
         if result["status"] == "conflict":
             conflict = Conflict.objects.get(op_id=sent["op_id"])
             assert conflict.status == "open"
@@ -152,7 +181,7 @@ def test_two_phones_in_any_order_keep_every_change_exactly_once(city, actions):
     household = Household.objects.get(pk=household_id)
     resident = Resident.objects.get(pk=resident_id)
     for phone in phones:
-        for (entity, name) in FIELDS:
+        for entity, name in FIELDS:
             record = household if entity == "household" else resident
             assert phone.base[entity][name] == getattr(record, name)
         assert phone.version == {"household": household.version, "resident": resident.version}

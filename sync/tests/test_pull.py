@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def pull_all(client, cursor=0, limit=3, device=DEVICE) -> tuple[list[dict], int, list[dict]]:
     changes, pages = [], []
     while True:
-        body = client.get(f"/api/sync/pull?cursor={cursor}&limit={limit}&device={device}&round={ROUND}").json()
+        body = client.get(
+            f"/api/sync/pull?cursor={cursor}&limit={limit}&device={device}&round={ROUND}"
+        ).json()
         pages.append(body)
         changes += body["changes"]
         assert body["cursor"] >= cursor
@@ -43,9 +45,23 @@ def test_pull_sends_new_changes_and_tombstones_after_the_cursor(phone, city):
     push(phone, ops)
     _changes, cursor, _pages = pull_all(phone, limit=100)
     push(phone, [op("resident.delete", ops[2]["entity_id"], {}, base_version=1)])
-    push(phone, [op("household.upsert", household_id, {"note": "Hộ có người khuyết tật"}, base_version=1, base={"note": ""})])
+    push(
+        phone,
+        [
+            op(
+                "household.upsert",
+                household_id,
+                {"note": "Hộ có người khuyết tật"},
+                base_version=1,
+                base={"note": ""},
+            )
+        ],
+    )
     changes, _cursor, _pages = pull_all(phone, cursor=cursor, limit=100)
-    assert [(c["entity"], c["deleted"]) for c in changes] == [("resident", True), ("household", False)]
+    assert [(c["entity"], c["deleted"]) for c in changes] == [
+        ("resident", True),
+        ("household", False),
+    ]
     assert changes[1]["data"]["note"] == "Hộ có người khuyết tật" and changes[1]["version"] == 2
 
 
@@ -63,23 +79,39 @@ def test_a_reassigned_village_leaves_the_old_device_and_reaches_the_new_one(city
 
     Membership.objects.filter(user=old_user).update(area=city.village_a2)
     Membership.objects.create(user=new_user, area=city.village_a1, role="surveyor")
-    old.force_authenticate(type(old_user).objects.get(pk=old_user.pk))  # a new request loads the user afresh
+    old.force_authenticate(
+        type(old_user).objects.get(pk=old_user.pk)
+    )  # a new request loads the user afresh
     new.force_authenticate(type(new_user).objects.get(pk=new_user.pk))
 
     body = old.get(f"/api/sync/pull?cursor={old_cursor}&device={old_device}").json()
-    assert {"entity": "household", "id": str(household.pk), "deleted": True, "reason": "scope"} in body["changes"]
+    assert {
+        "entity": "household",
+        "id": str(household.pk),
+        "deleted": True,
+        "reason": "scope",
+    } in body["changes"]
     assert body["villages"] == ["11311-02"]
     changes, _cursor, pages = pull_all(new, cursor=new_cursor, device=new_device, limit=100)
     assert pages[0]["reset"] is True
-    assert str(household.pk) in {c["id"] for c in changes if c["entity"] == "household" and not c["deleted"]}
+    assert str(household.pk) in {
+        c["id"] for c in changes if c["entity"] == "household" and not c["deleted"]
+    }
 
 
 def test_a_household_moved_out_of_the_villages_comes_as_a_tombstone(phone, officer_client, city):
     household = make_household(city.village_a1, "T-1")
     _changes, cursor, _pages = pull_all(phone, limit=100)
-    officer_client.patch(f"/api/households/{household.pk}/?round={ROUND}", {"village": "11311-02"}, format="json")
+    officer_client.patch(
+        f"/api/households/{household.pk}/?round={ROUND}", {"village": "11311-02"}, format="json"
+    )
     changes, _cursor, _pages = pull_all(phone, cursor=cursor, limit=100)
-    assert {"entity": "household", "id": str(household.pk), "deleted": True, "reason": "scope"} in changes
+    assert {
+        "entity": "household",
+        "id": str(household.pk),
+        "deleted": True,
+        "reason": "scope",
+    } in changes
 
 
 def test_pull_validates_its_parameters(phone):
@@ -94,12 +126,28 @@ def test_pull_without_a_device_still_works(phone, city):
     assert len(body["changes"]) == 3 and body["reset"] is False
 
 
-def test_a_resident_moved_to_a_household_outside_the_villages_comes_as_a_tombstone(phone, officer_client, city):
+def test_a_resident_moved_to_a_household_outside_the_villages_comes_as_a_tombstone(
+    phone, officer_client, city
+):
     household = make_household(city.village_a1, "T-1")
     elsewhere = make_household(city.village_a2, "T-2")
     resident = household.members.order_by("position").last()
     _changes, cursor, _pages = pull_all(phone, limit=100)
-    move = op("resident.upsert", resident.pk, {"household": str(elsewhere.pk)}, base_version=1, base={"household": str(household.pk)})
-    assert push(officer_client, [move], device=uuid.uuid4()).json()["results"][0]["status"] == "applied"
+    move = op(
+        "resident.upsert",
+        resident.pk,
+        {"household": str(elsewhere.pk)},
+        base_version=1,
+        base={"household": str(household.pk)},
+    )
+    assert (
+        push(officer_client, [move], device=uuid.uuid4()).json()["results"][0]["status"]
+        == "applied"
+    )
     changes, _cursor, _pages = pull_all(phone, cursor=cursor, limit=100)
-    assert {"entity": "resident", "id": str(resident.pk), "deleted": True, "reason": "scope"} in changes
+    assert {
+        "entity": "resident",
+        "id": str(resident.pk),
+        "deleted": True,
+        "reason": "scope",
+    } in changes

@@ -41,7 +41,9 @@ def django_db_setup(django_db_blocker, tmp_path_factory):
 
     from server.celery import app as celery_app
 
-    celery_app.conf.task_always_eager = True  # after-commit jobs run here, not on a queue nobody reads
+    celery_app.conf.task_always_eager = (
+        True  # after-commit jobs run here, not on a queue nobody reads
+    )
     tmp = tmp_path_factory.mktemp("browser")
     url, drop = scratch_database(tmp)
     name = dj_database_url.parse(url)["NAME"]
@@ -59,7 +61,9 @@ def django_db_setup(django_db_blocker, tmp_path_factory):
 @pytest.fixture(scope="session")
 def live(django_db_setup, tmp_path_factory):
     media = tmp_path_factory.mktemp("media")
-    server = LiveServer(database_url=django_db_setup, media_root=media, env={"CELERY_TASK_ALWAYS_EAGER": "1"})
+    server = LiveServer(
+        database_url=django_db_setup, media_root=media, env={"CELERY_TASK_ALWAYS_EAGER": "1"}
+    )
     server.start()
     yield server
     server.stop()
@@ -72,14 +76,23 @@ def base_url(live):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_ARGS, "headless": True}
+    return {
+        **browser_type_launch_args,
+        "executable_path": chromium_path(),
+        "args": CHROMIUM_ARGS,
+        "headless": True,
+    }
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args, live):
     return {
-        **browser_context_args, "base_url": live.url, "viewport": VIEWPORT, "locale": "vi-VN",
-        "timezone_id": "Asia/Ho_Chi_Minh", "service_workers": "allow",
+        **browser_context_args,
+        "base_url": live.url,
+        "viewport": VIEWPORT,
+        "locale": "vi-VN",
+        "timezone_id": "Asia/Ho_Chi_Minh",
+        "service_workers": "allow",
     }
 
 
@@ -91,7 +104,11 @@ def persistent(playwright, live, tmp_path, browser_context_args):
 
     def open_profile():
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True, **browser_context_args,
+            str(profile),
+            executable_path=chromium_path(),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            **browser_context_args,
         )
         opened.append(context)
         return context
@@ -144,9 +161,15 @@ def surveyor(city):
 @pytest.fixture(autouse=True)
 def browser_log(request):
     """Print the pages' errors and console errors (shown when a test fails)."""
+
     def attach(context):
         context.on("weberror", lambda error: print(f"[page error] {error.error}"))  # noqa: T201
-        context.on("console", lambda msg: msg.type in ("error", "warning") and print(f"[console {msg.type}] {msg.text}"))  # noqa: T201
+        context.on(
+            "console",
+            lambda msg: (
+                msg.type in ("error", "warning") and print(f"[console {msg.type}] {msg.text}")  # noqa: T201
+            ),
+        )
 
     if "context" in request.fixturenames:
         attach(request.getfixturevalue("context"))

@@ -8,6 +8,7 @@ from tests.browser.conftest import PASSWORD
 
 VISIT_DATE = "2025-10-01"  # in round 2025 (the tests' round), whatever today's date
 
+
 def sign_in(page: Page, username: str = "gv", password: str = PASSWORD) -> None:
     page.goto("/field/")
     page.fill("#username", username)
@@ -15,7 +16,9 @@ def sign_in(page: Page, username: str = "gv", password: str = PASSWORD) -> None:
     page.click("#login-button")
     page.wait_for_selector("#village-list a.village")
     wait_synced(page)
-    page.evaluate("() => navigator.serviceWorker.ready")  # the shell is cached: the app opens offline
+    page.evaluate(
+        "() => navigator.serviceWorker.ready"
+    )  # the shell is cached: the app opens offline
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
@@ -31,7 +34,9 @@ def wait_synced(page: Page, timeout: float = 20_000) -> None:
     deadline = time.monotonic() + timeout / 1000
     while not page.evaluate(SYNCED):  # evaluate awaits the promise (wait_for_function would not)
         if time.monotonic() > deadline:
-            state = page.evaluate("() => window.pcgdApp && window.pcgdApp.sync && window.pcgdApp.sync.state")
+            state = page.evaluate(
+                "() => window.pcgdApp && window.pcgdApp.sync && window.pcgdApp.sync.state"
+            )
             raise AssertionError(f"not synced after {timeout / 1000:.0f} s: {state}")
         page.wait_for_timeout(100)
     expect(page.locator("#pending-count")).to_have_text("0", timeout=timeout)
@@ -42,11 +47,15 @@ def pending(page: Page) -> int:
 
 
 def outbox_kinds(page: Page) -> list[str]:
-    return page.evaluate("async () => (await window.pcgdApp.store.outbox()).map((e) => e.op ? e.op.kind : e.type)")
+    return page.evaluate(
+        "async () => (await window.pcgdApp.store.outbox()).map((e) => e.op ? e.op.kind : e.type)"
+    )
 
 
 def wait_for_app(page: Page) -> None:
-    page.wait_for_function("() => window.pcgdApp && window.pcgdApp.rules && document.querySelector('#main')")
+    page.wait_for_function(
+        "() => window.pcgdApp && window.pcgdApp.rules && document.querySelector('#main')"
+    )
 
 
 def open_village(page: Page, code: str) -> None:
@@ -55,7 +64,9 @@ def open_village(page: Page, code: str) -> None:
     page.wait_for_selector("#households[data-ready='1']")
 
 
-def add_household(page: Page, village: str, number: str, head: str, *, birth_year: int = 1980, sex: str = "male") -> None:
+def add_household(
+    page: Page, village: str, number: str, head: str, *, birth_year: int = 1980, sex: str = "male"
+) -> None:
     """A new household with its head, visited today, saved on the phone."""
     open_village(page, village)
     page.click("#add-household")

@@ -20,8 +20,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -58,7 +64,14 @@ def scratch_database(tmp_dir: Path) -> tuple[str, callable]:
 
 
 class LiveServer:
-    def __init__(self, *, database_url: str, media_root: Path, port: int | None = None, env: dict | None = None):
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        media_root: Path,
+        port: int | None = None,
+        env: dict | None = None,
+    ):
         self.database_url = database_url
         self.media_root = media_root
         self.port = port or free_port()
@@ -73,22 +86,44 @@ class LiveServer:
     def env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
         env.update(
-            DATABASE_URL=self.database_url, PCGD_TESTING="1", DEBUG="0", MEDIA_ROOT=str(self.media_root),
-            CHANNEL_LAYER_PREFIX=f"pcgd-browser-{self.port}", PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING",
+            DATABASE_URL=self.database_url,
+            PCGD_TESTING="1",
+            DEBUG="0",
+            MEDIA_ROOT=str(self.media_root),
+            CHANNEL_LAYER_PREFIX=f"pcgd-browser-{self.port}",
+            PYTHONUNBUFFERED="1",
+            LOG_LEVEL="WARNING",
             SYNC_RATE="100000/min",
         )
         env.update(self.extra_env)
         return env
 
     def migrate(self) -> None:
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env(), check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+        )
 
     def start(self, **env) -> "LiveServer":
         self.extra_env.update(env)
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process's life
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "server.asgi:application"],
-            cwd=ROOT, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "server.asgi:application",
+            ],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

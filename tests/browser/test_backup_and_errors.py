@@ -11,7 +11,9 @@ from tests.browser.helpers import add_household, open_village, pending, sign_in,
 from tests.factories import make_household
 
 
-def test_the_backup_file_holds_the_outbox_and_brings_it_to_the_server_once(page, context, browser, browser_context_args, city, surveyor, tmp_path):
+def test_the_backup_file_holds_the_outbox_and_brings_it_to_the_server_once(
+    page, context, browser, browser_context_args, city, surveyor, tmp_path
+):
     sign_in(page)
     context.set_offline(True)
     add_household(page, city.village_a1.code, "B-001", "Lý Thị Hoa")
@@ -24,7 +26,11 @@ def test_the_backup_file_holds_the_outbox_and_brings_it_to_the_server_once(page,
     download.value.save_as(path)
     backup = json.loads(path.read_text(encoding="utf-8"))
     assert backup["format"] == "pcgd-field-backup" and backup["user"] == "gv"
-    assert [entry["op"]["kind"] for entry in backup["outbox"]] == ["household.upsert", "resident.upsert", "visit.record"]
+    assert [entry["op"]["kind"] for entry in backup["outbox"]] == [
+        "household.upsert",
+        "resident.upsert",
+        "visit.record",
+    ]
 
     # The phone is lost. On another phone (a new profile), the commune officer's or the
     # surveyor's, the file is loaded and sent.
@@ -39,9 +45,13 @@ def test_the_backup_file_holds_the_outbox_and_brings_it_to_the_server_once(page,
         second.click("#sync-now")
         wait_synced(second)
         household = Household.objects.get(number="B-001")
-        assert list(Resident.objects.filter(household=household).values_list("full_name", flat=True)) == ["Lý Thị Hoa"]
+        assert list(
+            Resident.objects.filter(household=household).values_list("full_name", flat=True)
+        ) == ["Lý Thị Hoa"]
 
-        context.set_offline(False)  # the first phone comes back after all: the same operations, applied once
+        context.set_offline(
+            False
+        )  # the first phone comes back after all: the same operations, applied once
         page.click("#sync-button")
         wait_synced(page)
         assert Household.objects.filter(number="B-001").count() == 1 and OpLog.objects.count() == 3
@@ -49,28 +59,36 @@ def test_the_backup_file_holds_the_outbox_and_brings_it_to_the_server_once(page,
         other.close()
 
 
-def test_a_household_the_server_refuses_keeps_its_errors_until_the_surveyor_fixes_it(page, context, city, surveyor):
+def test_a_household_the_server_refuses_keeps_its_errors_until_the_surveyor_fixes_it(
+    page, context, city, surveyor
+):
     sign_in(page)
     context.set_offline(True)
     add_household(page, city.village_a1.code, "N-001", "Mạc Văn Tài")
     seed(make_household, city.village_a1, "N-001")  # meanwhile someone else took the number
     context.set_offline(False)
     page.click("#sync-button")
-    page.wait_for_function("() => window.pcgdApp.sync.quiet && window.pcgdApp.sync.state.phase === 'idle'")
+    page.wait_for_function(
+        "() => window.pcgdApp.sync.quiet && window.pcgdApp.sync.state.phase === 'idle'"
+    )
     assert pending(page) == 2  # its member and visit wait for the household
     open_village(page, city.village_a1.code)
     page.click("#filters [data-filter='errors']")
     row = page.locator("#household-list a.household")
     expect(row).to_have_count(1)
     row.click()
-    expect(page.locator(".server-errors")).to_contain_text("Số phiếu N-001 đã được dùng trong xã này.")
+    expect(page.locator(".server-errors")).to_contain_text(
+        "Số phiếu N-001 đã được dùng trong xã này."
+    )
     page.fill("[name='number']", "N-002")
     page.click("#save-household")
     page.wait_for_selector("#households[data-ready='1']")
     page.click("#sync-button")
     wait_synced(page)
     household = Household.objects.get(number="N-002")
-    assert list(Resident.objects.filter(household=household).values_list("full_name", flat=True)) == ["Mạc Văn Tài"]
+    assert list(
+        Resident.objects.filter(household=household).values_list("full_name", flat=True)
+    ) == ["Mạc Văn Tài"]
     assert household.visits.count() == 1
     open_village(page, city.village_a1.code)
     page.click("#filters [data-filter='errors']")

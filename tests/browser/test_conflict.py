@@ -9,7 +9,9 @@ from tests.browser.helpers import sign_in, wait_for_app, wait_synced
 from tests.factories import make_household, make_user
 
 
-def test_a_conflict_from_a_second_client_is_shown_and_resolved(page, context, playwright, live, city, surveyor):
+def test_a_conflict_from_a_second_client_is_shown_and_resolved(
+    page, context, playwright, live, city, surveyor
+):
     household = seed(make_household, city.village_a1, "T01-001")
     seed(make_user, "xa", "commune_officer", city.commune_a, password=PASSWORD)
     sign_in(page)
@@ -23,9 +25,17 @@ def test_a_conflict_from_a_second_client_is_shown_and_resolved(page, context, pl
     page.click("#save-household")
     page.wait_for_selector("#households[data-ready='1']")
 
-    officer = playwright.request.new_context(base_url=live.url)  # meanwhile, the commune officer's client
-    token = officer.post("/api/auth/token/", data={"username": "xa", "password": PASSWORD}).json()["token"]
-    reply = officer.patch(f"/api/households/{household.pk}/", data={"address": "Số 7, ngõ 7"}, headers={"Authorization": f"Token {token}"})
+    officer = playwright.request.new_context(
+        base_url=live.url
+    )  # meanwhile, the commune officer's client
+    token = officer.post("/api/auth/token/", data={"username": "xa", "password": PASSWORD}).json()[
+        "token"
+    ]
+    reply = officer.patch(
+        f"/api/households/{household.pk}/",
+        data={"address": "Số 7, ngõ 7"},
+        headers={"Authorization": f"Token {token}"},
+    )
     assert reply.status == 200, reply.text()
     officer.dispose()
 
@@ -34,7 +44,10 @@ def test_a_conflict_from_a_second_client_is_shown_and_resolved(page, context, pl
     wait_synced(page)
     expect(page.locator("#conflict-link")).to_contain_text("1 xung đột cần quyết định")
     household.refresh_from_db()
-    assert (household.address, household.note) == ("Số 7, ngõ 7", "Nhà mới sơn")  # the disjoint change merged
+    assert (household.address, household.note) == (
+        "Số 7, ngõ 7",
+        "Nhà mới sơn",
+    )  # the disjoint change merged
 
     page.click("#conflict-link")
     page.click("#conflict-list a.conflict")

@@ -23,7 +23,9 @@ def start_household(page, village: str, number: str):
     return f"members.{page.get_attribute('#member-form', 'data-index')}."
 
 
-def test_the_form_refuses_an_impossible_record_with_a_vietnamese_message(page, context, city, surveyor):
+def test_the_form_refuses_an_impossible_record_with_a_vietnamese_message(
+    page, context, city, surveyor
+):
     sign_in(page)
     context.set_offline(True)
     prefix = start_household(page, city.village_a1.code, "X-001")
@@ -31,10 +33,14 @@ def test_the_form_refuses_an_impossible_record_with_a_vietnamese_message(page, c
     page.select_option(f"[name='{prefix}sex']", "male")
     page.fill(f"[name='{prefix}birth_year']", "2010")
     page.press(f"[name='{prefix}birth_year']", "Tab")
-    page.fill(f"[name='{prefix}primary_completed_year']", "2012")  # finished primary at the age of 2
+    page.fill(
+        f"[name='{prefix}primary_completed_year']", "2012"
+    )  # finished primary at the age of 2
     page.press(f"[name='{prefix}primary_completed_year']", "Tab")
     error = page.locator(f"[data-error-for='{prefix}primary_completed_year']")
-    expect(error).to_have_text("Năm phải từ năm sinh + 5 (2015) trở đi.")  # inline, as the server words it
+    expect(error).to_have_text(
+        "Năm phải từ năm sinh + 5 (2015) trở đi."
+    )  # inline, as the server words it
     page.click("#member-done")
     page.click("#save-household")
     expect(page.locator("#form-summary")).to_contain_text("Chưa lưu")
@@ -76,7 +82,9 @@ def test_member_fields_follow_the_age_and_grades_follow_the_level(page, city, su
     year.fill("2013")  # 12 years old: lower-secondary grades 6–9
     year.press("Tab")
     page.select_option("#f-enrollment-level", "lower_secondary")
-    expect(page.locator(f"[name='{prefix}enrollment.grade'] option")).to_have_text(["—", "Lớp 6", "Lớp 7", "Lớp 8", "Lớp 9"])
+    expect(page.locator(f"[name='{prefix}enrollment.grade'] option")).to_have_text(
+        ["—", "Lớp 6", "Lớp 7", "Lớp 8", "Lớp 9"]
+    )
 
 
 def jpeg_with_gps() -> bytes:
@@ -89,7 +97,9 @@ def jpeg_with_gps() -> bytes:
     return out.getvalue()
 
 
-def test_a_form_photo_is_compressed_kept_offline_and_uploaded_without_location(page, context, live, city, surveyor, tmp_path):
+def test_a_form_photo_is_compressed_kept_offline_and_uploaded_without_location(
+    page, context, live, city, surveyor, tmp_path
+):
     household = seed(make_household, city.village_a1, "P-001")
     sign_in(page)
     context.set_offline(True)

@@ -14,9 +14,18 @@ def test_the_app_is_installable_with_no_errors(persistent, surveyor):
     manifest = cdp.send("Page.getAppManifest")
     assert manifest["url"].endswith("/manifest.json") and manifest["errors"] == []
     parsed = page.evaluate("async () => (await fetch('/manifest.json')).json()")
-    assert parsed["name"] == "PCGD-XMC Điều tra" and parsed["lang"] == "vi" and parsed["start_url"] == "/field/"
+    assert (
+        parsed["name"] == "PCGD-XMC Điều tra"
+        and parsed["lang"] == "vi"
+        and parsed["start_url"] == "/field/"
+    )
     purposes = {(icon["sizes"], icon["purpose"]) for icon in parsed["icons"]}
-    assert {("192x192", "any"), ("512x512", "any"), ("192x192", "maskable"), ("512x512", "maskable")} <= purposes
+    assert {
+        ("192x192", "any"),
+        ("512x512", "any"),
+        ("192x192", "maskable"),
+        ("512x512", "maskable"),
+    } <= purposes
     for icon in parsed["icons"]:
         assert page.request.get(icon["src"]).status == 200
 

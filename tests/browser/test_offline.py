@@ -24,7 +24,12 @@ def roster(city, surveyor):
     numbers = []
     for index, kid in enumerate(["Đặng Thị Hương", "Lê Thị Mai", "Trần Văn Bảo"], start=1):
         number = f"T01-{index:03d}"
-        seed(make_household, city.village_a1, number, members=[member(full_name=f"Nguyễn Văn Nam {index}"), child(full_name=kid)])
+        seed(
+            make_household,
+            city.village_a1,
+            number,
+            members=[member(full_name=f"Nguyễn Văn Nam {index}"), child(full_name=kid)],
+        )
         numbers.append(number)
     return numbers
 
@@ -46,7 +51,9 @@ def test_the_app_and_the_roster_open_offline_after_a_reload(page, context, city,
     expect(page.locator("#household-list a.household")).to_have_count(0)
 
 
-def test_three_households_made_offline_stay_queued_across_reload_and_restart_then_sync_once(persistent, city, roster):
+def test_three_households_made_offline_stay_queued_across_reload_and_restart_then_sync_once(
+    persistent, city, roster
+):
     context = persistent()
     page = context.pages[0] if context.pages else context.new_page()
     sign_in(page)
@@ -75,14 +82,18 @@ def test_three_households_made_offline_stay_queued_across_reload_and_restart_the
     wait_synced(page)
     for index, name in enumerate(["Trần Văn An", "Lê Thị Bình", "Phạm Văn Cường"], start=1):
         household = Household.objects.get(number=f"M-{index:03d}")
-        assert list(Resident.objects.filter(household=household).values_list("full_name", flat=True)) == [name]
+        assert list(
+            Resident.objects.filter(household=household).values_list("full_name", flat=True)
+        ) == [name]
         assert household.visits.count() == 1
     assert OpLog.objects.filter(status="applied").count() == 9
     page.goto(f"/field/#/h/{Household.objects.get(number='M-001').pk}")
     expect(page.locator("#receipt")).to_contain_text("Đã lưu trên máy chủ lúc")
 
 
-def test_a_network_drop_mid_sync_is_retried_and_each_change_applied_once(page, context, city, roster):
+def test_a_network_drop_mid_sync_is_retried_and_each_change_applied_once(
+    page, context, city, roster
+):
     sign_in(page)
     context.set_offline(True)
     add_household(page, city.village_a1.code, "D-001", "Võ Thị Dung")
@@ -105,7 +116,9 @@ def test_a_network_drop_mid_sync_is_retried_and_each_change_applied_once(page, c
     assert Household.objects.filter(number__startswith="D-").count() == 2  # applied once already
     page.click("#sync-button")  # the surveyor does not wait for the backoff
     wait_synced(page)
-    assert [op["op_id"] for op in calls[1]] == [op["op_id"] for op in calls[0]]  # the same operations again
+    assert [op["op_id"] for op in calls[1]] == [
+        op["op_id"] for op in calls[0]
+    ]  # the same operations again
     assert Household.objects.filter(number__startswith="D-").count() == 2
     assert Resident.objects.filter(full_name__in=["Võ Thị Dung", "Hoàng Văn Em"]).count() == 2
     assert OpLog.objects.count() == 6
@@ -120,8 +133,11 @@ def test_an_overloaded_server_is_retried_after_retry_after(page, context, city, 
     def busy_once(route):
         times.append(time.monotonic() * 1000)
         if len(times) == 1:
-            route.fulfill(status=503, headers={"Retry-After": "2", "Content-Type": "application/json"},
-                          body='{"message": "busy", "errors": {}}')
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "2", "Content-Type": "application/json"},
+                body='{"message": "busy", "errors": {}}',
+            )
         else:
             route.continue_()
 

@@ -32,7 +32,9 @@ def test_a_new_version_keeps_the_outbox_and_the_open_draft(persistent, live, cit
 
     try:
         live.restart(FIELD_APP_RELEASE="2")  # a deploy
-        context.route("**/api/sync/**", lambda route: route.abort())  # the API stays out of reach: the outbox must wait
+        context.route(
+            "**/api/sync/**", lambda route: route.abort()
+        )  # the API stays out of reach: the outbox must wait
         context.set_offline(False)
         page.evaluate("() => window.pcgdApp.registration.update()")
         expect(page.locator("#update-banner")).to_be_visible(timeout=15_000)
@@ -40,10 +42,14 @@ def test_a_new_version_keeps_the_outbox_and_the_open_draft(persistent, live, cit
         with page.expect_navigation():
             page.click("#update-button")
         wait_for_app(page)
-        new_version = page.evaluate("() => import('/static/field/app.js').then((m) => m.appVersion())")
+        new_version = page.evaluate(
+            "() => import('/static/field/app.js').then((m) => m.appVersion())"
+        )
         assert new_version and new_version != old_version
         assert pending(page) == 3
-        open_village(page, city.village_a1.code)  # the half-filled new household is listed as a draft
+        open_village(
+            page, city.village_a1.code
+        )  # the half-filled new household is listed as a draft
         expect(page.locator("#household-list a[data-number='U-002']")).to_contain_text("Bản nháp")
         page.goto(f"/field/#/h/{draft_id}")
         page.wait_for_selector("#draft-note")

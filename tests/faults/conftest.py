@@ -28,8 +28,10 @@ REQUIRED = os.environ.get("PCGD_FAULTS", "") == "required"
 
 def _missing() -> str | None:
     if postgres_server_url() is None:
-        return ("the fault tests need PostgreSQL: set DATABASE_URL=postgres://user@host:port/name "
-                "(each test makes a database of its own on that server)")
+        return (
+            "the fault tests need PostgreSQL: set DATABASE_URL=postgres://user@host:port/name "
+            "(each test makes a database of its own on that server)"
+        )
     if shutil.which("redis-server") is None:
         return "the fault tests need redis-server (Debian package redis-server)"
     if not (PG_BIN / "initdb").exists():
@@ -95,4 +97,3 @@ def servers():
     yield make
     for server in started:
         server.stop()
-

@@ -62,7 +62,9 @@ class Phone:
     def _post(self, ops: list[dict]) -> tuple[int | str, dict | None, float]:
         host, port = self.base_url.removeprefix("http://").split(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=60)
-        body = json.dumps({"device": self.device, "round": self.round_year, "ops": ops}, ensure_ascii=False)
+        body = json.dumps(
+            {"device": self.device, "round": self.round_year, "ops": ops}, ensure_ascii=False
+        )
         headers = {"Content-Type": "application/json", "Authorization": f"Token {self.token}"}
         try:
             self.in_flight.set()
@@ -89,8 +91,10 @@ class Phone:
         deadline = time.monotonic() + self.give_up_after
         while pending:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{len(pending)} operations still unacknowledged; answers seen: {dict(self.http)}")
-            batch, pending = pending[: self.batch_ops], pending[self.batch_ops:]
+                raise TimeoutError(
+                    f"{len(pending)} operations still unacknowledged; answers seen: {dict(self.http)}"
+                )
+            batch, pending = pending[: self.batch_ops], pending[self.batch_ops :]
             for o in batch:
                 self.sends[o["op_id"]] += 1
             status, data, wait = self._post(batch)
@@ -121,22 +125,42 @@ def check_exactly_once(database_url: str, ops: list[dict]) -> dict:
     residents = [o["entity_id"] for o in ops if o["kind"] == "resident.upsert"]
     with psycopg.connect(database_url) as conn:
         one = lambda sql, *a: conn.execute(sql, a).fetchone()  # noqa: E731
-        logged, statuses = one("SELECT count(*), array_agg(DISTINCT status) FROM sync_oplog WHERE op_id = ANY(%s::uuid[])", ids)
+        logged, statuses = one(
+            "SELECT count(*), array_agg(DISTINCT status) FROM sync_oplog WHERE op_id = ANY(%s::uuid[])",
+            ids,
+        )
         changes, ops_with_changes = one(
-            "SELECT count(*), count(DISTINCT op_id) FROM surveys_change WHERE op_id = ANY(%s::uuid[])", ids)
+            "SELECT count(*), count(DISTINCT op_id) FROM surveys_change WHERE op_id = ANY(%s::uuid[])",
+            ids,
+        )
         creates_twice = one(
             "SELECT count(*) FROM (SELECT entity_id FROM surveys_change WHERE op_id = ANY(%s::uuid[]) "
-            "AND action = 'create' GROUP BY entity_id HAVING count(*) > 1) t", ids)[0]
-        found_households = one("SELECT count(*) FROM surveys_household WHERE id = ANY(%s::uuid[])", households)[0]
-        found_residents = one("SELECT count(*) FROM surveys_resident WHERE id = ANY(%s::uuid[])", residents)[0]
+            "AND action = 'create' GROUP BY entity_id HAVING count(*) > 1) t",
+            ids,
+        )[0]
+        found_households = one(
+            "SELECT count(*) FROM surveys_household WHERE id = ANY(%s::uuid[])", households
+        )[0]
+        found_residents = one(
+            "SELECT count(*) FROM surveys_resident WHERE id = ANY(%s::uuid[])", residents
+        )[0]
         per_op_max = one(
             "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM surveys_change "
-            "WHERE op_id = ANY(%s::uuid[]) AND entity IN ('household', 'resident') GROUP BY op_id) t", ids)[0]
+            "WHERE op_id = ANY(%s::uuid[]) AND entity IN ('household', 'resident') GROUP BY op_id) t",
+            ids,
+        )[0]
     figures = {
-        "ops": len(ids), "logged": logged, "statuses": sorted(statuses or []), "changes": changes,
-        "ops_with_changes": ops_with_changes, "creates_twice": creates_twice, "per_op_max": per_op_max,
-        "households": found_households, "expected_households": len(households),
-        "residents": found_residents, "expected_residents": len(residents),
+        "ops": len(ids),
+        "logged": logged,
+        "statuses": sorted(statuses or []),
+        "changes": changes,
+        "ops_with_changes": ops_with_changes,
+        "creates_twice": creates_twice,
+        "per_op_max": per_op_max,
+        "households": found_households,
+        "expected_households": len(households),
+        "residents": found_residents,
+        "expected_residents": len(residents),
     }
     assert logged == len(ids), figures
     assert figures["statuses"] == ["applied"], figures

@@ -73,11 +73,27 @@ def drop_database(server: str, name: str) -> None:
 def app_env(database_url: str, redis_url: str | None, **extra: str) -> dict[str, str]:
     """The environment of the app's processes: DEBUG on (no SECRET_KEY, static files from
     the apps), production engines, Celery on the broker (not eager) when Redis is given."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_") and k not in (
-        "DJANGO_SETTINGS_MODULE", "PCGD_TESTING", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "DEDUP_ON_CHANGE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST_")
+        and k
+        not in (
+            "DJANGO_SETTINGS_MODULE",
+            "PCGD_TESTING",
+            "REDIS_URL",
+            "CELERY_TASK_ALWAYS_EAGER",
+            "DEDUP_ON_CHANGE",
+        )
+    }
     env.update(
-        DATABASE_URL=database_url, DEBUG="1", PCGD_TESTING="0", PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING",
-        SYNC_RATE="100000/min", DJANGO_SETTINGS_MODULE="server.settings",
+        DATABASE_URL=database_url,
+        DEBUG="1",
+        PCGD_TESTING="0",
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="WARNING",
+        SYNC_RATE="100000/min",
+        DJANGO_SETTINGS_MODULE="server.settings",
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -88,10 +104,17 @@ def app_env(database_url: str, redis_url: str | None, **extra: str) -> dict[str,
 
 def manage(env: dict, *argv: str) -> str:
     done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "manage.py", *argv], cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        [sys.executable, "manage.py", *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(argv)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        raise RuntimeError(
+            f"manage.py {' '.join(argv)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+        )
     return done.stdout
 
 
@@ -100,7 +123,12 @@ def seed(env: dict) -> dict:
     session (tests/faults/seed.py); returns what the clients need."""
     manage(env, "migrate", "--noinput", "-v", "0")
     done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tests.faults.seed"], cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "tests.faults.seed"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"seeding failed:\n{done.stderr[-4000:]}")
@@ -130,25 +158,68 @@ class PgCluster:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
         os.chmod(self.dir, 0o700)
-        self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                          "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-        conf = (f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.dir}'\n"
-                "fsync = off\nmax_connections = 60\n")
+        self._as_postgres(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        conf = (
+            f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.dir}'\n"
+            "fsync = off\nmax_connections = 60\n"
+        )
         # fsync off: the operating system does not crash in these tests, only PostgreSQL does.
         # synchronous_commit stays on: with it off, a crash loses commits already answered.
         self._as_postgres("sh", "-c", f"cat >> '{self.data}/postgresql.conf' <<'EOF'{conf}EOF\n")
         return self
 
     def start(self) -> None:
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start")
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop",
-                          check=False)
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-m",
+            mode,
+            "-w",
+            "-t",
+            "30",
+            "stop",
+            check=False,
+        )
 
     def restart(self) -> None:
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w",
-                          "-t", "30", "restart")
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            "30",
+            "restart",
+        )
 
     def destroy(self) -> None:
         self.stop("immediate")
@@ -174,9 +245,22 @@ class RedisServer:
     def up(self) -> "RedisServer":
         self.dir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(  # noqa: S603
-            [shutil.which("redis-server") or "/usr/bin/redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                shutil.which("redis-server") or "/usr/bin/redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         wait_until(self.answers, seconds=10, what=f"redis-server on port {self.port}")
         return self
@@ -215,11 +299,26 @@ class Daphne:
     def start(self, *, wait: bool = True) -> "Daphne":
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "server.asgi:application"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "server.asgi:application",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         if wait:
-            wait_until(self.answers, seconds=30, what=f"daphne on port {self.port} (log {self.log_path})")
+            wait_until(
+                self.answers, seconds=30, what=f"daphne on port {self.port} (log {self.log_path})"
+            )
         return self
 
     def answers(self) -> bool:

@@ -29,13 +29,20 @@ def main() -> None:
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
     session.create()
-    sys.stdout.write(json.dumps({
-        "round": ROUND,
-        "village": city.village_a1.code, "commune": city.commune_a.code, "city": city.city.code,
-        "surveyor_token": Token.objects.create(user=surveyor).key,
-        "staff_token": Token.objects.create(user=staff).key,
-        "staff_session": session.session_key,
-    }) + "\n")
+    sys.stdout.write(
+        json.dumps(
+            {
+                "round": ROUND,
+                "village": city.village_a1.code,
+                "commune": city.commune_a.code,
+                "city": city.city.code,
+                "surveyor_token": Token.objects.create(user=surveyor).key,
+                "staff_token": Token.objects.create(user=staff).key,
+                "staff_session": session.session_key,
+            }
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

@@ -43,34 +43,47 @@ def test_pg_dump_and_pg_restore_keep_every_household(database, pg_server, redis,
     dump = work_dir / "pcgd.dump"
     script_env = {**os.environ, "DATABASE_URL": database}
     done = subprocess.run(  # noqa: S603
-        [BASH, str(ROOT / "scripts" / "backup.sh"), "-o", str(dump)], env=script_env,
-        capture_output=True, text=True, check=False,
+        [BASH, str(ROOT / "scripts" / "backup.sh"), "-o", str(dump)],
+        env=script_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert dump.stat().st_size > 0 and (work_dir / "pcgd.dump.sha256").exists()
     pg_restore = shutil.which("pg_restore") or "pg_restore"
-    listing = subprocess.run([pg_restore, "--list", str(dump)], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    listing = subprocess.run(  # noqa: S603
+        [pg_restore, "--list", str(dump)], capture_output=True, text=True, check=True
+    ).stdout
     assert "TABLE DATA public surveys_household" in listing  # custom format, with the data
 
     target = f"pcgd_faults_restored_{os.getpid()}"
     drop_database(pg_server, target)
     try:
         done = subprocess.run(  # noqa: S603
-            [BASH, str(ROOT / "scripts" / "restore.sh"), str(dump), target], env=script_env,
-            capture_output=True, text=True, check=False,
+            [BASH, str(ROOT / "scripts" / "restore.sh"), str(dump), target],
+            env=script_env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
         assert "households 80" in done.stdout and "residents 160" in done.stdout, done.stdout
         restored_url = f"{pg_server}/{target}"
         restored = _rows(restored_url)
         for name, rows in original.items():
-            assert restored[name] == rows, f"{name}: {len(rows ^ restored[name])} rows differ after the restore"
+            assert restored[name] == rows, (
+                f"{name}: {len(rows ^ restored[name])} rows differ after the restore"
+            )
         # The restored database is complete for the application: no migration is missing.
         manage(app_env(restored_url, None), "migrate", "--check", "--noinput")
         # A second restore into an existing database is refused (never overwrite).
         again = subprocess.run(  # noqa: S603
-            [BASH, str(ROOT / "scripts" / "restore.sh"), str(dump), target], env=script_env,
-            capture_output=True, text=True, check=False,
+            [BASH, str(ROOT / "scripts" / "restore.sh"), str(dump), target],
+            env=script_env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert again.returncode != 0 and "already exists" in again.stderr
     finally:

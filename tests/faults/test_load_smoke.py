@@ -12,9 +12,24 @@ from tests.faults.procs import ROOT
 def test_load_ci_run(pg_server, redis, work_dir):
     out = work_dir / "load"
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, str(ROOT / "bench" / "load.py"), "--ci", "--out", str(out), "--postgres", pg_server,
-         "--redis", redis.url, "--database", f"pcgd_faults_load_{os.getpid()}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load.py"),
+            "--ci",
+            "--out",
+            str(out),
+            "--postgres",
+            pg_server,
+            "--redis",
+            redis.url,
+            "--database",
+            f"pcgd_faults_load_{os.getpid()}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     result = json.loads((work_dir / "load.json").read_text())
@@ -27,5 +42,8 @@ def test_load_ci_run(pg_server, redis, work_dir):
     boards = result["boards"]
     assert boards["open_before_storm"] == 20 and boards["connect_failures"] == 0, boards
     assert boards["events"].get("sync.seen", 0) > 0, boards  # the boards saw the sync live
-    assert result["latency_ms"]["requests"] > 0 and result["latency_ms"]["p99"] >= result["latency_ms"]["p50"]
+    assert (
+        result["latency_ms"]["requests"] > 0
+        and result["latency_ms"]["p99"] >= result["latency_ms"]["p50"]
+    )
     print(done.stdout)  # noqa: T201

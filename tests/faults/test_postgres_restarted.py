@@ -26,11 +26,19 @@ def test_postgres_restarted_during_sync(redis, servers, work_dir):
 
         def restarter():
             for _ in range(2):
-                wait_until(lambda: phone.batches_done >= 2 + len(restarts) * 3 and phone.in_flight.is_set(),
-                           seconds=90, what="a batch in flight", interval=0.005)
+                wait_until(
+                    lambda: (
+                        phone.batches_done >= 2 + len(restarts) * 3 and phone.in_flight.is_set()
+                    ),
+                    seconds=90,
+                    what="a batch in flight",
+                    interval=0.005,
+                )
                 time.sleep(0.05)
                 restarts.append(phone.batches_done)
-                cluster.stop("immediate")  # a crash, as the harshest case: no checkpoint, no goodbye
+                cluster.stop(
+                    "immediate"
+                )  # a crash, as the harshest case: no checkpoint, no goodbye
                 time.sleep(1.0)  # the phone meets a server without its database for a while
                 cluster.start()
 
@@ -41,7 +49,9 @@ def test_postgres_restarted_during_sync(redis, servers, work_dir):
 
         assert len(restarts) == 2, "PostgreSQL was not restarted twice during the sync"
         failures = {k: v for k, v in phone.http.items() if k != 200}
-        assert failures, f"the phone saw no failed request while PostgreSQL was down: {dict(phone.http)}"
+        assert failures, (
+            f"the phone saw no failed request while PostgreSQL was down: {dict(phone.http)}"
+        )
         # The API answers 503 with a Retry-After and a JSON message (server/errors.py), not a crash page.
         assert set(failures) == {503}, f"unexpected answers: {failures}"
         assert server.proc.poll() is None, "the ASGI server died with the database"

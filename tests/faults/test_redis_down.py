@@ -20,7 +20,9 @@ from tests.faults.procs import app_env, seed, wait_until
 
 def _api(server, token: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(
-        f"{server.url}{path}", method=method, data=None if body is None else json.dumps(body).encode(),
+        f"{server.url}{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
         headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
     )
     try:
@@ -54,17 +56,31 @@ def test_sync_and_edits_work_while_redis_is_down(database, redis, servers, work_
     assert set(phone.http) == {200}, dict(phone.http)
 
     household = during[0]["entity_id"]
-    status, body = _api(server, facts["surveyor_token"], "PATCH", f"/api/households/{household}/?round={facts['round']}",
-                        {"address": "Số 99, đường Lạch Tray"})
+    status, body = _api(
+        server,
+        facts["surveyor_token"],
+        "PATCH",
+        f"/api/households/{household}/?round={facts['round']}",
+        {"address": "Số 99, đường Lạch Tray"},
+    )
     assert status == 200, body
-    status, body = _api(server, facts["surveyor_token"], "GET", f"/api/households/{household}/?round={facts['round']}")
+    status, body = _api(
+        server,
+        facts["surveyor_token"],
+        "GET",
+        f"/api/households/{household}/?round={facts['round']}",
+    )
     assert status == 200 and body["address"] == "Số 99, đường Lạch Tray", body
 
     redis.up()  # same port, empty
     time.sleep(5.5)  # the Celery publisher's pause after a failure (server/celery.py BROKER_PAUSE)
     after = outbox(facts["village"], 10, "BACK")
     phone.sync(after)
-    wait_until(lambda: _queued_tasks(redis) > 0, seconds=10, what="a task queued again after Redis came back")
+    wait_until(
+        lambda: _queued_tasks(redis) > 0,
+        seconds=10,
+        what="a task queued again after Redis came back",
+    )
 
     figures = check_exactly_once(database, before + during + after)
     assert set(phone.answers.values()) == {"applied"}
@@ -112,7 +128,9 @@ def test_boards_fall_back_to_polling_and_recover(database, redis, servers, work_
             redis.down()
             ops = outbox(facts["village"], 5, "DOWN")
             await asyncio.to_thread(phone.sync, ops)
-            status, snapshot = await asyncio.to_thread(_api, server, facts["staff_token"], "GET", board)
+            status, snapshot = await asyncio.to_thread(
+                _api, server, facts["staff_token"], "GET", board
+            )
             assert status == 200, snapshot
             down_ws_failed = False
             try:

@@ -20,8 +20,12 @@ def test_daphne_killed_mid_batch_then_restarted(database, redis, servers, work_d
         # Wait until the phone has had one batch answered and the next one is on the wire,
         # give the server a moment inside it, then kill it without warning; twice.
         for _ in range(2):
-            wait_until(lambda: phone.batches_done >= 1 + len(kills) * 2 and phone.in_flight.is_set(),
-                       seconds=60, what="a batch in flight", interval=0.005)
+            wait_until(
+                lambda: phone.batches_done >= 1 + len(kills) * 2 and phone.in_flight.is_set(),
+                seconds=60,
+                what="a batch in flight",
+                interval=0.005,
+            )
             time.sleep(0.05)
             kills.append(phone.batches_done)
             server.kill()
@@ -41,4 +45,6 @@ def test_daphne_killed_mid_batch_then_restarted(database, redis, servers, work_d
     figures = check_exactly_once(database, ops)
     assert set(phone.answers.values()) <= {"applied", "duplicate"}, phone.answers
     assert len(phone.answers) == len(ops)
-    print(f"kills after batches {kills}; HTTP {dict(phone.http)}; ops sent again {resent}; {figures}")  # noqa: T201
+    print(  # noqa: T201
+        f"kills after batches {kills}; HTTP {dict(phone.http)}; ops sent again {resent}; {figures}"
+    )

@@ -14,16 +14,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
-        parser.add_argument("--area", required=True, help="area code (a village code may be written COMMUNE/VILLAGE)")
-        parser.add_argument("--password", help="set this password (a new user without one gets a random one)")
+        parser.add_argument(
+            "--area",
+            required=True,
+            help="area code (a village code may be written COMMUNE/VILLAGE)",
+        )
+        parser.add_argument(
+            "--password", help="set this password (a new user without one gets a random one)"
+        )
         parser.add_argument("--name", help="the person's full name")
 
     def handle(self, *args, username, role, area, password=None, name=None, **options):
         target = self._area(area, role)
         try:
-            result = user_upsert(username=username, role=role, area=target, password=password, full_name=name)
+            result = user_upsert(
+                username=username, role=role, area=target, password=password, full_name=name
+            )
         except ValidationFailed as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())) from None
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+            ) from None
         verb = "created" if result.created else "updated"
         line = f"{verb} {username}: {Role(role).label} · {target.name} ({target.code})"
         if result.password and not password:

@@ -24,8 +24,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--year", type=int, help="also record the ĐBKK flags for this school year")
-        parser.add_argument("--strict", action="store_true", help="exit with an error when any row is rejected")
+        parser.add_argument(
+            "--year", type=int, help="also record the ĐBKK flags for this school year"
+        )
+        parser.add_argument(
+            "--strict", action="store_true", help="exit with an error when any row is rejected"
+        )
 
     def handle(self, *args, file, year=None, strict=False, **options):
         rows, errors = self._read(file)
@@ -41,12 +45,16 @@ class Command(BaseCommand):
                 self._load_row(line, row, parent, year, summary, errors)
             if len(waiting) == len(pending):
                 for line, row in waiting:
-                    errors.append((line, {"parent_code": [f"no area with code {row['parent_code']!r}"]}))
+                    errors.append(
+                        (line, {"parent_code": [f"no area with code {row['parent_code']!r}"]})
+                    )
                 break
             pending = waiting
         summary["rejected"] = len({line for line, _e in errors})
         for line, row_errors in sorted(errors, key=lambda e: e[0]):
-            self.stderr.write(f"line {line}: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in row_errors.items()))
+            self.stderr.write(
+                f"line {line}: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in row_errors.items())
+            )
         self.stdout.write(json.dumps(summary))
         if strict and errors:
             raise CommandError(f"{summary['rejected']} row(s) rejected")
@@ -61,7 +69,9 @@ class Command(BaseCommand):
             header = [h.strip() for h in (reader.fieldnames or [])]
             missing = [h for h in HEADER if h not in header]
             if missing:
-                raise CommandError(f"{file}: the header must be {','.join(HEADER)} (missing: {', '.join(missing)})")
+                raise CommandError(
+                    f"{file}: the header must be {','.join(HEADER)} (missing: {', '.join(missing)})"
+                )
             rows, errors = [], []
             for line, raw in enumerate(reader, start=2):
                 row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
@@ -77,7 +87,11 @@ class Command(BaseCommand):
     def _load_row(self, line, row, parent, year, summary, errors):
         try:
             result = area_upsert(
-                code=row["code"], name=row["name"], kind=row["kind"], parent=parent, difficult=row["difficult"]
+                code=row["code"],
+                name=row["name"],
+                kind=row["kind"],
+                parent=parent,
+                difficult=row["difficult"],
             )
         except ValidationFailed as exc:
             errors.append((line, exc.errors))

@@ -17,10 +17,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--area", required=True, help="area code (a village as COMMUNE/VILLAGE)")
-        parser.add_argument("--round", type=int, default=None, help="survey round Y (default: the current one)")
-        parser.add_argument("--pairs", default=None, metavar="FILE.csv", help="write the candidate pairs here")
-        parser.add_argument("--no-link", action="store_true", help="queue everything, link nothing automatically")
+        parser.add_argument(
+            "--area", required=True, help="area code (a village as COMMUNE/VILLAGE)"
+        )
+        parser.add_argument(
+            "--round", type=int, default=None, help="survey round Y (default: the current one)"
+        )
+        parser.add_argument(
+            "--pairs", default=None, metavar="FILE.csv", help="write the candidate pairs here"
+        )
+        parser.add_argument(
+            "--no-link", action="store_true", help="queue everything, link nothing automatically"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -28,7 +36,9 @@ class Command(BaseCommand):
         except AreaLookupError as error:
             raise CommandError(str(error)) from error
         summary = area_run(
-            area=area, round_year=options["round"] or round_current(), pairs_path=options["pairs"],
+            area=area,
+            round_year=options["round"] or round_current(),
+            pairs_path=options["pairs"],
             link=not options["no_link"],
         )
         self.stdout.write(json.dumps(summary, ensure_ascii=False))

@@ -4,7 +4,9 @@ from field.icons import SOURCE, make_icons
 
 
 class Command(BaseCommand):
-    help = "Make the field app's icons (every size, maskable too) from field/assets/icon-source.png."
+    help = (
+        "Make the field app's icons (every size, maskable too) from field/assets/icon-source.png."
+    )
 
     def handle(self, *args, **options):
         for path in make_icons():

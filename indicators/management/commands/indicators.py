@@ -25,11 +25,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--area", help="commune, district, city or province code")
-        parser.add_argument("--round", type=int, default=None, help="survey round Y (default: the current round)")
+        parser.add_argument(
+            "--round", type=int, default=None, help="survey round Y (default: the current round)"
+        )
         parser.add_argument("--rules", default=None, help="rule set name (default nd20-2014)")
         parser.add_argument("--json", action="store_true", help="print JSON")
-        parser.add_argument("--stored", action="store_true", help="print the stored figures; count only what was never counted")
-        parser.add_argument("--refresh-stale", action="store_true", help="refresh every commune marked stale, then stop")
+        parser.add_argument(
+            "--stored",
+            action="store_true",
+            help="print the stored figures; count only what was never counted",
+        )
+        parser.add_argument(
+            "--refresh-stale",
+            action="store_true",
+            help="refresh every commune marked stale, then stop",
+        )
 
     def handle(self, *args, **options):
         if options["refresh_stale"]:
@@ -41,7 +51,9 @@ class Command(BaseCommand):
             raise CommandError("--area is required.")
         area = area_find_parent(code=options["area"])
         if area is None or area.kind not in FIGURE_KINDS:
-            raise CommandError(f"No commune, district, city or province with code {options['area']}.")
+            raise CommandError(
+                f"No commune, district, city or province with code {options['area']}."
+            )
         round_year = options["round"] or round_current()
         round_ensure(year=round_year)
         try:
@@ -57,15 +69,23 @@ class Command(BaseCommand):
             self._summary(figures)
 
     def _summary(self, figures: dict) -> None:
-        self.stdout.write(f"{figures['area_name']} ({figures['area']}) · {figures['round']} · {figures['rules']} v{figures['rules_version']}")
+        self.stdout.write(
+            f"{figures['area_name']} ({figures['area']}) · {figures['round']} · {figures['rules']} v{figures['rules_version']}"
+        )
         for key, value in figures["indicators"].items():
             if isinstance(value, bool):
                 self.stdout.write(f"  {key:<24} {'yes' if value else 'no'}")
             else:
                 shown = rate_text(value["rate"]) if value["rate"] is not None else "—"
-                self.stdout.write(f"  {key:<24} {value['numerator']:>8} / {value['denominator']:<8} {shown}")
+                self.stdout.write(
+                    f"  {key:<24} {value['numerator']:>8} / {value['denominator']:<8} {shown}"
+                )
         for programme, standard in figures["standards"].items():
-            state = ("met" if standard["met"] else "not met") if "met" in standard else f"level {standard['level']}"
+            state = (
+                ("met" if standard["met"] else "not met")
+                if "met" in standard
+                else f"level {standard['level']}"
+            )
             self.stdout.write(f"  {programme:<24} {state}")
             for reason in standard["reasons"]:
                 self.stdout.write(f"      – {reason}")

@@ -25,12 +25,21 @@ class Command(BaseCommand):
     def handle(self, *args, households, communes, **options):
         round_year = round_current()
         city = Area.objects.filter(code=CITY_CODE, kind=AreaKind.CITY).first()
-        if city is None or not Household.objects.filter(village__path__startswith=city.path).exists():
+        if (
+            city is None
+            or not Household.objects.filter(village__path__startswith=city.path).exists()
+        ):
             from surveys.synth import generate
 
             summary = generate(
-                communes=communes, households_per_commune=households, villages_per_commune=5, seed=2025,
-                round_year=round_year, districts=2, duplicate_rate=0.01, city_code=CITY_CODE,
+                communes=communes,
+                households_per_commune=households,
+                villages_per_commune=5,
+                seed=2025,
+                round_year=round_year,
+                districts=2,
+                duplicate_rate=0.01,
+                city_code=CITY_CODE,
             )
             self.stdout.write(
                 f"Demo city: {summary['communes']} communes, {summary['households']} households, "
@@ -39,13 +48,25 @@ class Command(BaseCommand):
             city = Area.objects.get(code=CITY_CODE, kind=AreaKind.CITY)
             from boards.counters import rebuild
 
-            rebuild(round_year=round_year)  # the live boards' counters (the generator writes in bulk)
+            rebuild(
+                round_year=round_year
+            )  # the live boards' counters (the generator writes in bulk)
         self._accounts(city)
 
     def _accounts(self, city: Area) -> None:
-        district = Area.objects.filter(path__startswith=city.path, kind=AreaKind.DISTRICT).order_by("path").first()
-        commune = Area.objects.filter(path__startswith=city.path, kind=AreaKind.COMMUNE).order_by("path").first()
-        villages = list(Area.objects.filter(parent=commune, kind=AreaKind.VILLAGE).order_by("path")[:2])
+        district = (
+            Area.objects.filter(path__startswith=city.path, kind=AreaKind.DISTRICT)
+            .order_by("path")
+            .first()
+        )
+        commune = (
+            Area.objects.filter(path__startswith=city.path, kind=AreaKind.COMMUNE)
+            .order_by("path")
+            .first()
+        )
+        villages = list(
+            Area.objects.filter(parent=commune, kind=AreaKind.VILLAGE).order_by("path")[:2]
+        )
         accounts = [("thanhpho", Role.CITY_STAFF, city), ("xa", Role.COMMUNE_OFFICER, commune)]
         if district is not None:
             accounts.insert(1, ("quanhuyen", Role.DISTRICT_SUPERVISOR, district))
@@ -61,5 +82,7 @@ class Command(BaseCommand):
         seen = set()
         for username, role, area in accounts:
             label = f"  {username:<11} {Role(role).label} · {area.name} ({area.code})"
-            self.stdout.write(label if username not in seen else f"  {'':<11} + {area.name} ({area.code})")
+            self.stdout.write(
+                label if username not in seen else f"  {'':<11} + {area.name} ({area.code})"
+            )
             seen.add(username)

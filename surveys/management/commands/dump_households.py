@@ -19,14 +19,18 @@ class Command(BaseCommand):
     help = "Write the households of an area and round as wire-format JSON."
 
     def add_arguments(self, parser):
-        parser.add_argument("--area", required=True, help="area code (a village may be written COMMUNE/VILLAGE)")
+        parser.add_argument(
+            "--area", required=True, help="area code (a village may be written COMMUNE/VILLAGE)"
+        )
         parser.add_argument("--round", type=int, required=True, dest="round_year")
         parser.add_argument("--output", help="file to write (default: standard output)")
 
     def handle(self, *args, area, round_year, output=None, **options):
         target = self._area(area)
         households = with_round_details(
-            Household.objects.filter(village__path__startswith=target.path, deleted_at__isnull=True),
+            Household.objects.filter(
+                village__path__startswith=target.path, deleted_at__isnull=True
+            ),
             round_year=round_year,
         ).order_by("village__path", "number", "id")
         out = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115
@@ -35,7 +39,11 @@ class Command(BaseCommand):
             write("[")
             for index, household in enumerate(households.iterator(chunk_size=500)):
                 write(",\n" if index else "\n")
-                write(json.dumps(household_to_wire(household, round_year=round_year), ensure_ascii=False))
+                write(
+                    json.dumps(
+                        household_to_wire(household, round_year=round_year), ensure_ascii=False
+                    )
+                )
             write("\n]\n")
         finally:
             if out:

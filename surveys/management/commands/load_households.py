@@ -20,11 +20,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--round", type=int, required=True, dest="round_year")
-        parser.add_argument("--strict", action="store_true", help="exit with an error when any household is rejected")
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="exit with an error when any household is rejected",
+        )
 
     def handle(self, *args, file, round_year, strict=False, **options):
         households = self._read(file)
-        summary = {"households": len(households), "created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+        summary = {
+            "households": len(households),
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        }
         for index, data in enumerate(households, start=1):
             try:
                 result = household_upsert(data=data, round_year=round_year, source="import")
@@ -45,7 +55,9 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot open {file}: {exc.strerror}") from None
         except json.JSONDecodeError as exc:
-            raise CommandError(f"{file} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+            raise CommandError(
+                f"{file} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from None
         if not isinstance(data, list):
             raise CommandError(f"{file} must hold a JSON list of households")
         return data
@@ -53,5 +65,8 @@ class Command(BaseCommand):
     def _report(self, index: int, data, exc: DomainError) -> None:
         number = data.get("number") if isinstance(data, dict) else None
         label = f"household {index}" + (f" (number {number})" if number else "")
-        details = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.errors.items()) or exc.message
+        details = (
+            "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.errors.items())
+            or exc.message
+        )
         self.stderr.write(f"{label}: {details}")

@@ -84,7 +84,9 @@ class Command(BaseCommand):
         )
         from boards.counters import rebuild
 
-        rebuild(round_year=options["round"] or current_round_year())  # the live boards' counters (bulk writes bypass them)
+        rebuild(
+            round_year=options["round"] or current_round_year()
+        )  # the live boards' counters (bulk writes bypass them)
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
 
     def _progress(self, counts: dict) -> None:
