@@ -253,7 +253,7 @@ def main(argv) -> dict:
     bsync.recreate_database(args.postgres, args.database)
     bsync.manage(["migrate", "--noinput", "-v", "0"], env, ROOT)
     bsync.setup_django(env)
-    from surveys.synth import current_round_year
+    from synth.services import current_round_year
 
     round_year = current_round_year()
     synth = json.loads(

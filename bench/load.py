@@ -261,8 +261,8 @@ def make_sessions(count: int, city_code: str) -> list[str]:
 
 def make_templates(args, plan, round_year: int, count: int) -> list[dict]:
     """Households drawn by the synth generator, as wire data; each arrival copies one with new ids."""
-    from surveys.synth import school_names, visit_window
-    from surveys.synth.people import PopulationGenerator
+    from synth.people import PopulationGenerator
+    from synth.services import school_names, visit_window
 
     start, days = visit_window(round_year, None)
     generator = PopulationGenerator(
@@ -854,7 +854,7 @@ def main(argv: list[str]) -> dict:
     bench_sync.recreate_database(args.postgres, args.database)
     bench_sync.manage(["migrate", "--noinput", "-v", "0"], env, ROOT)
     bench_sync.setup_django(env)
-    from surveys.synth import current_round_year
+    from synth.services import current_round_year
 
     round_year = current_round_year()
     synth = json.loads(

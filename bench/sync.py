@@ -254,7 +254,7 @@ def setup_django(env: dict) -> None:
 def make_city_plan(args, round_year: int):
     """The synth plan of the city, with the primary keys of its areas filled in."""
     from areas.models import Area
-    from surveys.synth.places import plan_city
+    from synth.places import plan_city
 
     plan = plan_city(
         communes=args.communes,
@@ -316,8 +316,8 @@ def member_wire(person, household_id: str) -> dict:
 
 def make_outboxes(args, devices: list[Device], plan, round_year: int) -> list:
     """Each device's new households (the synth generator, renumbered) and its batches of ops."""
-    from surveys.synth import school_names, visit_window
-    from surveys.synth.people import PopulationGenerator
+    from synth.people import PopulationGenerator
+    from synth.services import school_names, visit_window
 
     start, days = visit_window(round_year, None)
     generator = PopulationGenerator(
@@ -874,7 +874,7 @@ def verify(
 
 def copy_floor(url: str, records: list, round_year: int) -> dict:
     """Time a raw ``COPY`` of the same households and residents (then their enrollments and visits)."""
-    from surveys.synth.writer import (
+    from synth.writer import (
         ENROLLMENT_FIELDS,
         HOUSEHOLD_FIELDS,
         RESIDENT_FIELDS,
@@ -1175,7 +1175,7 @@ def main(argv: list[str]) -> dict:
     app_root = Path(args.app_root).resolve()
     manage(["migrate", "--noinput", "-v", "0"], env, app_root)
     setup_django(env)
-    from surveys.synth import current_round_year
+    from synth.services import current_round_year
 
     round_year = current_round_year()
     synth = json.loads(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from areas.models import Area
 from boards.counters import EXPECTED, VISITED, values_of, villages_recount
-from boards.events import publish_on_commit
+from server.events import publish_on_commit
 from surveys.models import Change, Household
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,15 @@ def announce(*, changed: dict, round_year: int, user, at, households: int) -> No
         publish_on_commit([a.code for a in up], event)
 
 
+def bulk_loaded(round_year: int) -> None:
+    """Rows were written in bulk (synth, demo): recount every counter of the round."""
+    from boards.counters import rebuild
+
+    rebuild(round_year=round_year)
+
+
 def register() -> None:
-    from surveys.recording import on_changes_committed
+    from surveys.recording import on_bulk_loaded, on_changes_committed
 
     on_changes_committed(changes_committed)
+    on_bulk_loaded(bulk_loaded)

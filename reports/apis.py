@@ -11,7 +11,7 @@ from areas.access import area_for_user
 from reports import selectors, services
 from reports.serializers import ExportInput, ExportOutput
 from server.errors import NotFound
-from surveys.serializers import ErrorOutput
+from server.serializers import ErrorOutput
 
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
 

@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 from areas.access import user_can_manage, user_roles, user_sees_everything
 from areas.models import Area, AreaKind, Role
 from audit.services import record
-from boards.events import area_codes_up, publish_on_commit
 from indicators.rulebook import rules_named
 from reports.forms import FORMS
 from reports.models import ExportJob, JobKind, JobStatus
 from server.errors import NotFound, ValidationFailed
+from server.events import area_codes_up, publish_on_commit
 from surveys.models import Round
 
 logger = logging.getLogger(__name__)

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "reports",
     "register",
     "audit",
+    "imports",
+    "synth",
     "axes",  # sign-in lockout (accounts/lockout.py, docs/security.md)
 ]
 

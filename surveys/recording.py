@@ -34,6 +34,24 @@ def remove_listener(listener: Listener) -> None:
         _listeners.remove(listener)
 
 
+BulkListener = Callable[[int], None]
+_bulk_listeners: list[BulkListener] = []
+
+
+def on_bulk_loaded(listener: BulkListener) -> BulkListener:
+    """Register a listener for bulk loads that bypass the write layer (``synth``, ``demo``): it
+    gets the round and rebuilds what it derives from the register (the boards' counters)."""
+    if listener not in _bulk_listeners:
+        _bulk_listeners.append(listener)
+    return listener
+
+
+def bulk_loaded(*, round_year: int) -> None:
+    """Tell the listeners that rows of the round were written in bulk, without ``Change`` rows."""
+    for listener in list(_bulk_listeners):
+        listener(round_year)
+
+
 def dispatch(changes: list[Change]) -> None:
     for listener in list(_listeners):
         try:

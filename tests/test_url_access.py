@@ -152,7 +152,7 @@ ROUTES = {
     "api-reports-export": Rule(MANAGERS),
     "api-reports-download": Rule(MANAGERS),
     "reports-home": Rule(MANAGERS),
-    # Survey-file imports (reports/import_*): managers; an upload is its uploader's only.
+    # Survey-file imports (imports/): managers; an upload is its uploader's only.
     "api-import-template": Rule(ALL, note="the empty template: no data"),
     "api-import-dry-run": Rule(MANAGERS),
     "api-import-run": Rule(MANAGERS),
@@ -367,7 +367,7 @@ def _upload(world, side, role):
     """A kept survey-file upload (its token) with its errors workbook, the uploader's only."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from reports import import_uploads
+    from imports import uploads as import_uploads
 
     def make():
         user = _own(world, side, role)

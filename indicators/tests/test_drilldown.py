@@ -10,7 +10,7 @@ from indicators import selectors
 from indicators.rulebook import rules_named
 from indicators.rules import FLAG_KEYS, INDICATOR_KEYS
 from indicators.tests.helpers import figures, people
-from surveys.synth import generate
+from synth.services import generate
 from tests.factories import ROUND, make_user
 
 pytestmark = pytest.mark.django_db

@@ -201,8 +201,8 @@ def test_every_writer_stores_the_vietnamese_sort_key(city, people):
 
     from django.db import connection
 
-    from surveys.synth import generate
     from surveys.text import vi_sort_key_text
+    from synth.services import generate
 
     generate(
         communes=1,

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from areas.models import Area, AreaKind, Role
 from areas.services import user_upsert
 from surveys.models import Household
+from surveys.recording import bulk_loaded
 from surveys.selectors import round_current
 
 DEMO_PASSWORD = "pcgd-demo-2026"  # noqa: S105 - printed on the console on purpose
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             city is None
             or not Household.objects.filter(village__path__startswith=city.path).exists()
         ):
-            from surveys.synth import generate
+            from synth.services import generate
 
             summary = generate(
                 communes=communes,
@@ -46,11 +47,8 @@ class Command(BaseCommand):
                 f"{summary['people']} people (round {round_year})"
             )
             city = Area.objects.get(code=CITY_CODE, kind=AreaKind.CITY)
-            from boards.counters import rebuild
-
-            rebuild(
-                round_year=round_year
-            )  # the live boards' counters (the generator writes in bulk)
+            # The generator writes in bulk, past the write layer: derived figures are rebuilt.
+            bulk_loaded(round_year=round_year)
         self._accounts(city)
 
     def _accounts(self, city: Area) -> None:

@@ -16,7 +16,7 @@ not enrolled. ≈1.5 % of 11–18-year-olds dropped out (then not enrolled).
 
 import random
 
-from surveys.synth.records import CANNOT_STUDY, INACTIVE, Person
+from synth.records import CANNOT_STUDY, INACTIVE, Person
 
 # Final grade by age for people past school age (weights in ‰).
 _COHORTS = (

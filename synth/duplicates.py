@@ -19,9 +19,9 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
 
-from surveys.synth.names import with_typo, without_diacritics
-from surveys.synth.records import DECEASED, MOVED_IN, MOVED_OUT, PRESENT, Household, Person
 from surveys.text import fold
+from synth.names import with_typo, without_diacritics
+from synth.records import DECEASED, MOVED_IN, MOVED_OUT, PRESENT, Household, Person
 
 KINDS = (("typo", 30), ("no_diacritics", 25), ("swapped_day_month", 20), ("second_household", 25))
 HORIZON = 30  # a duplicate lands 1..HORIZON households after its original

@@ -10,7 +10,7 @@ import datetime
 import random
 import uuid
 
-from surveys.synth.details import (
+from synth.details import (
     ETHNICITIES,
     PHONE_PREFIXES,
     STREETS,
@@ -19,8 +19,8 @@ from surveys.synth.details import (
     pick,
     table,
 )
-from surveys.synth.names import pick_family, pick_name
-from surveys.synth.records import (
+from synth.names import pick_family, pick_name
+from synth.records import (
     CAN_STUDY,
     CANNOT_STUDY,
     DECEASED,
@@ -32,7 +32,7 @@ from surveys.synth.records import (
     Household,
     Person,
 )
-from surveys.synth.schooling import Schooling
+from synth.schooling import Schooling
 
 KINDS = (
     ("nuclear", 50.0), ("three_generations", 21.0), ("couple", 12.0), ("elderly_single", 8.0),

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from areas.access import areas_visible, user_can_manage
 from areas.models import AreaKind
-from reports import import_uploads as uploads
-from reports.imports import ImportRefused
+from imports import uploads
+from imports.survey import ImportRefused
 from server.errors import DomainError
 from surveys.models import Round
 from surveys.selectors import round_current
@@ -57,7 +57,7 @@ def import_page(request):
             context["problem"] = " ".join(
                 [str(exc)] + [m for ms in errors.values() for m in ms if m != str(exc)]
             )
-    return render(request, "reports/import.html", context)
+    return render(request, "imports/import.html", context)
 
 
 urlpatterns = [

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
-from reports.tests.test_imports import BAD, GOOD, moet_file
+from imports.tests.test_survey import BAD, GOOD, moet_file
 from surveys.models import Household, Resident, Round
 from tests.factories import ROUND, api_client, make_user
 

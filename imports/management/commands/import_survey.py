@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from areas.models import Area, AreaKind
-from reports.imports import ImportRefused, import_file, write_errors_workbook
+from imports.survey import ImportRefused, import_file, write_errors_workbook
 from surveys.models import Round
 
 

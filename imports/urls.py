@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import import_apis
+from imports import apis as import_apis
 
 urlpatterns = [
     path(

@@ -2,14 +2,14 @@
 
 Call :func:`generate` (the ``synth`` and ``demo`` commands do)::
 
-    from surveys.synth import generate
+    from synth.services import generate
     summary = generate(communes=4, households_per_commune=250, seed=1, round_year=2025)
 
 It creates the area tree (city → [districts →] communes → villages) through
 ``areas.services.area_upsert``, the ``surveys.Round`` of the year, then households,
 residents, enrollments of the round and visits in bulk (``COPY`` on PostgreSQL,
 ``bulk_create`` elsewhere), all in one transaction. Area codes follow the rule in
-:mod:`surveys.synth.places`; a run whose communes already have households is refused
+:mod:`synth.places`; a run whose communes already have households is refused
 (:class:`SynthRefused`), so data is never doubled.
 
 What the population looks like (DOMAIN.md): ≈3.3 people per household, ≈23 % aged
@@ -46,11 +46,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from surveys.models import Round
-from surveys.synth.duplicates import TRUTH_COLUMNS, DuplicateInjector, TruthRow, write_truth
-from surveys.synth.people import PopulationGenerator
-from surveys.synth.places import CityPlan, CommunePlan, SynthRefused, create_areas, plan_city
-from surveys.synth.records import Household, Person
-from surveys.synth.writer import make_writer
+from synth.duplicates import TRUTH_COLUMNS, DuplicateInjector, TruthRow, write_truth
+from synth.people import PopulationGenerator
+from synth.places import CityPlan, CommunePlan, SynthRefused, create_areas, plan_city
+from synth.records import Household, Person
+from synth.writer import make_writer
 
 __all__ = [
     "TRUTH_COLUMNS",

@@ -21,10 +21,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports import import_uploads as uploads
-from reports.imports import ImportRefused, write_template
+from imports import uploads
+from imports.survey import ImportRefused, write_template
 from server.errors import NotFound, ValidationFailed
-from surveys.serializers import ErrorOutput
+from server.serializers import ErrorOutput
 
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -21,8 +21,8 @@ from django.db import connection
 
 from surveys.models import Enrollment, Household, Resident, Visit
 from surveys.sequence import next_seqs
-from surveys.synth.records import Household as HouseholdRecord
 from surveys.text import vi_sort_key_text
+from synth.records import Household as HouseholdRecord
 
 # ``seq`` comes last: the COPY rows are prepared without it and finished in ``write``.
 HOUSEHOLD_FIELDS = (

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from areas.access import area_for_user, user_can_manage
 from areas.models import Area, AreaKind
-from reports.imports import Result, file_digest, import_file, write_errors_workbook
+from imports.survey import Result, file_digest, import_file, write_errors_workbook
 from server.errors import NotFound, ValidationFailed
 from surveys.models import Round
 

@@ -1,10 +1,11 @@
-"""``manage.py synth``: load a deterministic synthetic population (see ``surveys.synth``)."""
+"""``manage.py synth``: load a deterministic synthetic population (see ``synth``)."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from surveys.synth import current_round_year, generate
+from surveys.recording import bulk_loaded
+from synth.services import current_round_year, generate
 
 
 def _share(value: str) -> float:
@@ -82,11 +83,8 @@ class Command(BaseCommand):
             commune_code_start=options["code_start"],
             progress=self._progress if options["verbosity"] >= 2 else None,
         )
-        from boards.counters import rebuild
-
-        rebuild(
-            round_year=options["round"] or current_round_year()
-        )  # the live boards' counters (bulk writes bypass them)
+        # The generator writes in bulk, past the write layer: derived figures are rebuilt.
+        bulk_loaded(round_year=options["round"] or current_round_year())
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
 
     def _progress(self, counts: dict) -> None:

@@ -16,11 +16,11 @@ from django.core.management.base import CommandError
 from areas.models import Area, AreaKind
 from surveys.models import Change, Enrollment, Household, Resident, Round, Visit
 from surveys.selectors import with_round_details
-from surveys.synth import TRUTH_COLUMNS, SynthRefused, generate, population
-from surveys.synth.places import plan_city
 from surveys.text import fold
 from surveys.validation import validate_household
 from surveys.wire import household_to_wire
+from synth.places import plan_city
+from synth.services import TRUTH_COLUMNS, SynthRefused, generate, population
 
 Y = 2025
 TODAY = datetime.date(2025, 10, 20)

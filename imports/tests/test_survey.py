@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import column_index_from_string
 
 from audit.models import AuditEvent
-from reports.imports import (
+from imports.survey import (
     OWN_KEYS,
     OWN_SHEET,
     ImportRefused,
