@@ -20,8 +20,8 @@ from accounts.serializers import (
 from areas.models import Area, AreaKind
 from server.errors import ValidationFailed
 from server.pagination import Pagination
+from server.serializers import ErrorOutput
 from surveys.selectors import round_current
-from surveys.serializers import ErrorOutput
 
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
 

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from audit import selectors
 from server.pagination import Pagination
-from surveys.serializers import ErrorOutput
+from server.serializers import ErrorOutput
 
 
 class AuditEventFilter(serializers.Serializer):

@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 from areas.models import AreaKind
 from boards import selectors
 from server.errors import NotFound
+from server.serializers import ErrorOutput
 from surveys.selectors import round_current
-from surveys.serializers import ErrorOutput, RoundParam
+from surveys.serializers import RoundParam
 from surveys.signoff import reopen, sign_off
 
 ROUND_PARAM = OpenApiParameter(

@@ -7,6 +7,9 @@ class BoardsConfig(AppConfig):
     verbose_name = _("Live boards")
 
     def ready(self) -> None:
+        from boards.feed import remember
         from boards.listeners import register
+        from server.events import on_publish
 
         register()
+        on_publish(remember)

@@ -6,8 +6,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from boards import selectors
-from boards.events import group_name
 from server.errors import NotFound
+from server.events import group_name
 
 REFUSED = 4403  # close code: anonymous, or an area the user may not see
 

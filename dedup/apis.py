@@ -19,8 +19,8 @@ from dedup.serializers import (
 )
 from server.errors import NotFound
 from server.pagination import Pagination
+from server.serializers import ErrorOutput
 from surveys.selectors import round_current
-from surveys.serializers import ErrorOutput
 
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput, 409: ErrorOutput}
 

@@ -50,7 +50,7 @@ def _announce_queued(*, left_ids: list, round_year: int) -> None:
     from django.db.models import Count
 
     from areas.models import Area
-    from boards.events import area_codes_up, publish_on_commit
+    from server.events import area_codes_up, publish_on_commit
     from surveys.models import Resident
 
     per_commune = dict(

@@ -169,7 +169,7 @@ def _close(
 def _announce_decided(pair: DuplicatePair, user) -> None:
     """``duplicate.decided`` to the boards of the communes of both records and above, after commit."""
     from areas.models import Area
-    from boards.events import area_codes_up, publish_on_commit
+    from server.events import area_codes_up, publish_on_commit
 
     communes = list(
         Area.objects.filter(pk__in={pair.left.commune_id, pair.right.commune_id}).order_by("code")

@@ -17,8 +17,8 @@ from field import selectors, services, shell
 from field.photos import MAX_UPLOAD_BYTES
 from field.serializers import PhotoInput, PhotoOutput, RosterSizeOutput, RulesOutput, RulesParams
 from server.errors import DomainError
+from server.serializers import ErrorOutput
 from surveys.selectors import round_current
-from surveys.serializers import ErrorOutput
 
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
 

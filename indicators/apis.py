@@ -25,8 +25,8 @@ from indicators.serializers import (
 from indicators.texts import explained
 from server.errors import NotFound
 from server.pagination import Pagination
+from server.serializers import ErrorOutput
 from surveys.selectors import round_current
-from surveys.serializers import ErrorOutput
 
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
 KEY_PARAM = OpenApiParameter(

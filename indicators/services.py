@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from areas.models import Area, AreaKind
 from areas.services import area_is_difficult
-from boards.events import publish_on_commit
 from indicators import figures as fig
 from indicators import storage
 from indicators.cells import COUNTS, KEYS, recount
@@ -23,6 +22,7 @@ from indicators.models import AreaCohort, AreaFigures, Snapshot
 from indicators.rulebook import rules_active
 from indicators.rules import Rules
 from indicators.tree import children_units, communes_in, rollup_areas
+from server.events import publish_on_commit
 from surveys.models import StaleCommune
 
 logger = logging.getLogger(__name__)

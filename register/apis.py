@@ -22,8 +22,8 @@ from register.serializers import (
     RegisterUndoInput,
 )
 from server.errors import NotFound
+from server.serializers import ErrorOutput
 from surveys.selectors import round_current
-from surveys.serializers import ErrorOutput
 
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
 

@@ -13,13 +13,12 @@ import uuid
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework import status
 
 from areas.access import user_can_manage
 from register.models import BulkCorrection, Correction, CorrectionStatus
 from register.ops import apply_ops, make_op
 from register.search import clean_filters, may_see_national_id, people_search
-from server.errors import DomainError, NotFound, ValidationFailed
+from server.errors import Forbidden, NotFound, ValidationFailed
 from surveys.models import Change, Enrollment, Household, Resident
 from surveys.validation import Errors
 from surveys.wire import HOUSEHOLD_COLUMNS, resident_to_wire
@@ -36,10 +35,6 @@ HOUSEHOLD_FIELDS = ("village", *HOUSEHOLD_COLUMNS)
 ENTITIES = {"resident": RESIDENT_FIELDS, "household": HOUSEHOLD_FIELDS}
 ENROLLMENT_PARTS = ("level", "grade", "school")
 BULK_MAX = 2000
-
-
-class Forbidden(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
 
 
 def _signed_off(*, commune_ids, round_year: int) -> set[int]:

@@ -39,6 +39,13 @@ class NotFound(DomainError):
     default_message = gettext_lazy("Not found.")
 
 
+class Forbidden(DomainError):
+    """The user may see the record but not do this to it (a 403; out of scope is ``NotFound``)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_message = gettext_lazy("You are not allowed to do this.")
+
+
 class VersionConflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
     default_message = gettext_lazy(

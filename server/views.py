@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from areas.access import user_memberships
-from surveys.serializers import ErrorOutput
+from server.serializers import ErrorOutput
 
 
 class LoginView(auth_views.LoginView):

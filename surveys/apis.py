@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 from accounts.pii import for_user, may_see_national_id, restore_masked_national_ids
 from audit.services import record, scope_area
 from server.pagination import Pagination
+from server.serializers import ErrorOutput
 from surveys import selectors, services
-from surveys.serializers import ErrorOutput, HouseholdListFilter, HouseholdWire, RoundParam
+from surveys.serializers import HouseholdListFilter, HouseholdWire, RoundParam
 from surveys.wire import household_to_wire
 
 ROUND_PARAM = OpenApiParameter(

@@ -75,8 +75,3 @@ class HouseholdListFilter(serializers.Serializer):
 
 class RoundParam(serializers.Serializer):
     round = serializers.IntegerField(required=False, min_value=1900, max_value=2200)
-
-
-class ErrorOutput(serializers.Serializer):
-    message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -10,21 +10,16 @@ row stays as history. See docs/boards.md.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import status
 
 from areas.access import user_can_manage
 from areas.models import Area, AreaKind
-from boards.events import area_codes_up, publish_on_commit
-from server.errors import DomainError, ValidationFailed
+from server.errors import Forbidden, ValidationFailed
+from server.events import area_codes_up, publish_on_commit
 from surveys.models import CommuneSignoff, Round
 
 SIGNED_OFF = "commune.signed_off"
 REOPENED = "commune.reopened"
 CORRECTION = "correction.after_signoff"
-
-
-class Forbidden(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
 
 
 class SignedOff(ValidationFailed):

@@ -14,8 +14,8 @@ from accounts.pii import for_user
 from audit.services import record, scope_area
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.pagination import Pagination
+from server.serializers import ErrorOutput
 from surveys.selectors import round_current
-from surveys.serializers import ErrorOutput
 from sync import selectors, services
 from sync.conflicts import conflict_resolve
 from sync.limits import SyncThrottle

@@ -68,7 +68,7 @@ def conflict_open(
 
 def _announce(conflict: Conflict, kind: str, user) -> None:
     """``conflict.opened`` / ``conflict.closed`` to the boards of the commune and above, after commit."""
-    from boards.events import area_codes_up, publish_on_commit
+    from server.events import area_codes_up, publish_on_commit
 
     commune = conflict.commune
     publish_on_commit(

@@ -180,7 +180,7 @@ def _announce_seen(*, ctx: Context, results: list) -> None:
     """``sync.seen`` to the boards of the user's areas (and of the communes the batch touched), after commit."""
     from areas.access import user_memberships
     from areas.models import Area
-    from boards.events import area_codes_up, publish_on_commit
+    from server.events import area_codes_up, publish_on_commit
 
     areas = [m.area for m in user_memberships(user=ctx.user)]
     if ctx.communes and not areas:

@@ -3,8 +3,8 @@
 import pytest
 from django.db import transaction
 
-from boards.events import group_name, publish_on_commit
 from boards.tests.helpers import listen_while
+from server.events import group_name, publish_on_commit
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,9 +5,9 @@ import uuid
 import pytest
 from django.db import transaction
 
-from boards.events import group_name
 from boards.tests.helpers import listen_while
 from server.errors import ValidationFailed
+from server.events import group_name
 from surveys.models import Change, CommuneSignoff, Household
 from surveys.services import household_upsert
 from surveys.signoff import is_signed_off, reopen, sign_off

@@ -7,12 +7,12 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from boards.events import group_name
 from boards.tests.helpers import listen_while
 from indicators import services, tasks
 from indicators.models import AreaFigures
 from indicators.tests.helpers import people
 from server.celery import app
+from server.events import group_name
 from surveys.models import StaleCommune
 from surveys.services import round_ensure
 from tests.factories import ROUND, child, make_user, member

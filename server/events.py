@@ -1,4 +1,4 @@
-"""Board events: the one place that talks to the channel layer.
+"""Live events: the one place that talks to the channel layer.
 
 Services call ``publish_on_commit(area_codes, event)``; after the transaction
 commits (at once outside one), the event goes to the group ``board.<code>`` of
@@ -10,6 +10,7 @@ back; a failing channel layer is logged and never undoes the write.
 """
 
 import logging
+from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -49,41 +50,26 @@ def publish_on_commit(area_codes, event: dict) -> None:
         transaction.on_commit(lambda: _send(groups, dict(event)), robust=True)
 
 
-# Kept in the activity feed (``boards.models.Activity``); the others are too frequent or too technical.
-FEED_TYPES = {
-    "survey.progress",
-    "conflict.opened",
-    "conflict.closed",
-    "duplicate.queued",
-    "duplicate.decided",
-    "commune.signed_off",
-    "commune.reopened",
-    "correction.after_signoff",
-}
-FEED_KEEP = 5000  # rows kept in the activity table (all boards together)
+Sink = Callable[[list[str], dict], None]
+_sinks: list[Sink] = []
 
 
-def remember(groups: list[str], event: dict) -> None:
-    """Keep the event for the activity feed of snapshots (bounded table); never raises."""
-    if event.get("type") not in FEED_TYPES:
-        return
-    from django.utils import timezone
+def on_publish(sink: Sink) -> Sink:
+    """Register a function that sees every event sent (groups, event), before the channel layer.
 
-    from boards.models import Activity
-
-    try:
-        codes = "," + ",".join(g.removeprefix("board.") for g in groups) + ","
-        row = Activity.objects.create(
-            at=timezone.now(), codes=codes[:255], type=event["type"], event=event
-        )
-        if row.pk % 100 == 0:
-            Activity.objects.filter(pk__lte=row.pk - FEED_KEEP).delete()
-    except Exception:  # the feed is a convenience: the write already committed
-        logger.exception("could not keep the board event %s", event.get("type"))
+    The boards keep their activity feed this way (``boards.feed``); a sink must never raise.
+    """
+    if sink not in _sinks:
+        _sinks.append(sink)
+    return sink
 
 
 def _send(groups: list[str], event: dict) -> None:
-    remember(groups, event)
+    for sink in list(_sinks):
+        try:
+            sink(groups, event)
+        except Exception:  # a sink is a convenience: the write already committed
+            logger.exception("event sink %s failed", getattr(sink, "__name__", sink))
     layer = get_channel_layer()
     if layer is None:
         return
