@@ -57,8 +57,10 @@ test-browser: venv
 schema: venv
 	PCGD_TESTING=1 $(PY) manage.py spectacular --file docs/api/openapi.yaml --validate --fail-on-warn
 
+# ruff (lint and format); CI runs it before the tests.
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media/ staticfiles/
