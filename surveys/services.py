@@ -20,6 +20,7 @@ from surveys.sequence import next_seq
 from surveys.text import fold, vi_sort_key_text
 from surveys.validation import Errors, validate_household
 from surveys.wire import (
+    ENROLLMENT_COLUMNS,
     HOUSEHOLD_COLUMNS,
     RESIDENT_COLUMNS,
     household_to_wire,
@@ -440,11 +441,7 @@ def _write_enrollment(
         if current is not None:
             current.delete()
         return
-    values = {
-        "level": enrollment["level"],
-        "grade": enrollment["grade"],
-        "school": enrollment["school"],
-    }
+    values = {key: enrollment[key] for key in ENROLLMENT_COLUMNS}
     if current is None:
         Enrollment.objects.create(resident=resident, round_id=round_year, **values)
     else:

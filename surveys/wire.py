@@ -25,6 +25,8 @@ RESIDENT_COLUMNS = (
     "dropped_out_year",
 )
 HOUSEHOLD_COLUMNS = ("number", "address", "residence", "phone", "note")
+# The stored fields of a round's enrollment (the wire dict adds "round").
+ENROLLMENT_COLUMNS = ("level", "grade", "school")
 
 
 def enrollment_to_wire(enrollment: Enrollment | None) -> dict | None:
@@ -32,9 +34,7 @@ def enrollment_to_wire(enrollment: Enrollment | None) -> dict | None:
         return None
     return {
         "round": enrollment.round_id,
-        "level": enrollment.level,
-        "grade": enrollment.grade,
-        "school": enrollment.school,
+        **{key: getattr(enrollment, key) for key in ENROLLMENT_COLUMNS},
     }
 
 

@@ -43,7 +43,7 @@ from surveys.services import (
 )
 from surveys.signoff import SignedOff
 from surveys.validation import Errors, head_count_warning, validate_visit
-from surveys.wire import household_record, resident_record
+from surveys.wire import ENROLLMENT_COLUMNS, household_record, resident_record
 from sync.apply import (
     HOUSEHOLD_FIELDS,
     household_apply,
@@ -640,9 +640,7 @@ def _resident_create(op: Op, ctx: Context, recorder) -> tuple[Resident, Fresh | 
                 Enrollment(
                     resident=resident,
                     round_id=ctx.round_year,
-                    level=enrollment["level"],
-                    grade=enrollment["grade"],
-                    school=enrollment["school"],
+                    **{key: enrollment[key] for key in ENROLLMENT_COLUMNS},
                 )
             ]
         )
